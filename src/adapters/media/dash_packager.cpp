@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/media/dash_packager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <memory>
+#include <string_view>
+
+#include "adapters/fs/staging_dir.hpp"
+#include "adapters/media/file_io.hpp"
+#include "adapters/media/init_segment.hpp"
+#include "adapters/media/media_input.hpp"
+#include "adapters/media/presentation_verifier.hpp"
+#include "adapters/media/representation_writer.hpp"
+#include "core/mpd.hpp"
+#include "core/output_naming.hpp"
+
+namespace ve::adapters::media {
+namespace {
+
+core::Error named(const std::filesystem::path& input, core::Error e) {
+  if (e.message.find(input.string()) == std::string::npos) e.message = input.string() + ": " + e.message;
+  return e;
+}
+
+double longest_segment_seconds(const std::vector<core::PackagedTrack>& tracks) {
+  double longest = 0;
+  for (const auto& t : tracks) {
+    for (const auto& e : core::build_timeline(t.segments)) {
+      longest = std::max(longest, static_cast<double>(e.d) / t.track.timescale);
+    }
+  }
+  return longest;
+}
+
+void libav_log(void* avcl, int level, const char* fmt, va_list args) {
+  if (level > av_log_get_level()) return;
+  char line[1024];
+  int prefix = 1;
+  av_log_format_line2(avcl, level, fmt, args, line, sizeof line, &prefix);
+  std::string_view text(line);
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  if (!text.empty()) spdlog::debug("libav: {}", text);
+}
+
+}  // namespace
+
+void route_libav_logs() {
+  av_log_set_level(AV_LOG_WARNING);
+  av_log_set_callback(&libav_log);
+}
+
+core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem::path& input,
+                                                          const std::filesystem::path& output_dir,
+                                                          const ports::PackageOptions& options,
+                                                          const ports::ProgressFn& progress) {
+  if (!(options.segment_duration_seconds > 0)) {
+    return core::fail(core::Error::invalid_input("segment duration must be positive"));
+  }
+  auto in = MediaInput::open(input);
+  if (!in) return core::fail(named(input, in.error()));
+  auto fd = open_for_reading(input);
+  if (!fd) return core::fail(named(input, fd.error()));
+  auto staging = fs::StagingDir::create(output_dir);
+  if (!staging) return core::fail(staging.error());
+
+  ports::PackageSummary summary;
+  std::vector<RepresentationWriter> writers;
+  for (const InputTrack& track : in->tracks()) {
+    auto init = build_init_segment(*track.stream);
+    if (!init) return core::fail(named(input, init.error()));
+    writers.emplace_back(track.description, track.stream->time_base, init->time_base,
+                         options.segment_duration_seconds, staging->path(), fd->get());
+    const auto path = staging->path() / core::init_segment_name(writers.back().packaged().id);
+    if (auto ok = write_file(path, init->bytes); !ok) return core::fail(ok.error());
+    summary.bytes += init->bytes.size();
+  }
+
+  int last_percent = -1;
+  for (;;) {
+    auto sample = in->next();
+    if (!sample) return core::fail(named(input, sample.error()));
+    if (!*sample) break;
+    if (auto ok = writers[(*sample)->track].add(**sample); !ok) return core::fail(named(input, ok.error()));
+    const int percent = static_cast<int>((*sample)->pos * 100 / std::max<int64_t>(1, in->file_size()));
+    if (progress && percent > last_percent) {
+      last_percent = percent;
+      progress(std::min(0.99, percent / 100.0));
+    }
+  }
+
+  std::vector<core::PackagedTrack> tracks;
+  for (RepresentationWriter& w : writers) {
+    if (auto ok = w.finish(); !ok) return core::fail(named(input, ok.error()));
+    tracks.push_back(w.packaged());
+    summary.bytes += w.bytes_written();
+    summary.segments += w.packaged().segments.size();
+  }
+  const std::string mpd = core::render_mpd(tracks, std::max(options.segment_duration_seconds,
+                                                             longest_segment_seconds(tracks)));
+  const auto manifest = staging->path() / core::kManifestName;
+  if (auto ok = write_file(manifest, {reinterpret_cast<const uint8_t*>(mpd.data()), mpd.size()}); !ok) {
+    return core::fail(ok.error());
+  }
+  summary.bytes += mpd.size();
+  summary.tracks = static_cast<int>(tracks.size());
+  summary.duration_seconds = core::presentation_duration_seconds(tracks);
+
+  if (options.verify) {
+    if (auto ok = verify_presentation(input, manifest); !ok) return core::fail(named(input, ok.error()));
+    summary.verified = true;
+  }
+  if (auto ok = staging->commit(); !ok) return core::fail(ok.error());
+  if (progress) progress(1.0);
+  return summary;
+}
+
+}  // namespace ve::adapters::media

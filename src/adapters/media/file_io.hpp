@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+
+#include "core/error.hpp"
+
+namespace ve::adapters::media {
+
+// A file descriptor closed on destruction. Move-only.
+class FileDescriptor {
+ public:
+  FileDescriptor() = default;
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  FileDescriptor& operator=(FileDescriptor&& o) noexcept;
+  FileDescriptor(const FileDescriptor&) = delete;
+  FileDescriptor& operator=(const FileDescriptor&) = delete;
+  ~FileDescriptor();
+  int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
+};
+
+core::Result<FileDescriptor> open_for_reading(const std::filesystem::path& path);
+core::Result<FileDescriptor> create_for_writing(const std::filesystem::path& path);
+
+// Writes all of bytes at the current offset. Internal on failure (disk full, I/O error).
+core::Status write_all(int fd, std::span<const uint8_t> bytes, const std::filesystem::path& name);
+
+// Appends length bytes of `in` starting at `offset` to `out`, in the kernel where it can
+// (copy_file_range), else through a fixed buffer. InvalidInput if the input ends early.
+core::Status copy_range(int in, int64_t offset, int64_t length, int out, const std::filesystem::path& name);
+
+// Writes a whole small file (manifest, init segment).
+core::Status write_file(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+
+}  // namespace ve::adapters::media

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "adapters/media/av_handles.hpp"
+#include "core/error.hpp"
+
+namespace ve::adapters::media {
+
+struct InitSegment {
+  std::vector<uint8_t> bytes;  // ftyp + moov (with mvex) for a single track with track_ID 1
+  AVRational time_base{0, 1};  // the media timescale the muxer chose: samples must be rescaled to it
+};
+
+// Writes the initialization segment for one input stream with libavformat's MP4 muxer, which owns
+// the codec-specific sample entries (avcC, hvcC as 'hvc1', esds, dOps, dac3, dec3, av1C, ...),
+// language, sample aspect ratio and rotation matrix. No edit list: timing offsets go in the MPD.
+// InvalidInput when the muxer cannot describe the stream.
+core::Result<InitSegment> build_init_segment(const AVStream& input);
+
+}  // namespace ve::adapters::media

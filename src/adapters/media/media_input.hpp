@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "adapters/media/av_handles.hpp"
+#include "core/error.hpp"
+#include "core/track.hpp"
+
+namespace ve::adapters::media {
+
+struct InputTrack {
+  core::TrackDescription description;
+  const AVStream* stream = nullptr;  // owned by the MediaInput's format context
+};
+
+// One sample as stored in the input file: where its bytes are and when it plays.
+struct InputSample {
+  size_t track = 0;  // index into MediaInput::tracks()
+  int64_t pos = 0;   // byte offset in the input file
+  uint32_t size = 0;
+  int64_t dts = 0;  // decode time, presentation time and duration in the stream's time base
+  int64_t pts = 0;
+  int64_t duration = 0;
+  bool sync = false;
+};
+
+// An MP4/MOV input opened with libavformat, yielding the samples of its audio and video tracks in
+// file order without keeping their data. Other tracks (subtitles, timecode, cover art) are skipped.
+// Move-only; one thread at a time.
+class MediaInput {
+ public:
+  // NotFound for a missing file; InvalidInput for an empty, unreadable, non-MP4 or corrupt file,
+  // no audio/video track, or a codec the packager cannot carry ("unsupported codec X").
+  static core::Result<MediaInput> open(const std::filesystem::path& path);
+
+  const std::vector<InputTrack>& tracks() const { return tracks_; }
+  int64_t file_size() const { return file_size_; }
+  const std::filesystem::path& path() const { return path_; }
+
+  // The next sample, or nullopt after the last one. InvalidInput when the media is corrupt or
+  // truncated: a sample past the end of the file, fewer samples than the sample tables list,
+  // timestamps going backwards.
+  core::Result<std::optional<InputSample>> next();
+
+  // The bytes of the sample last returned by next(), valid until the next call. The demuxer reads
+  // them anyway; the packager copies from the file instead, the verifier hashes these.
+  std::span<const uint8_t> data() const;
+
+ private:
+  MediaInput() = default;
+  core::Status check_complete() const;
+
+  std::filesystem::path path_;
+  int64_t file_size_ = 0;
+  InputContext ctx_;
+  Packet packet_;
+  std::vector<InputTrack> tracks_;
+  std::vector<int> track_of_stream_;  // stream index -> track index, -1 when skipped
+  std::vector<int64_t> delivered_;    // samples delivered per track
+  std::vector<int64_t> last_dts_;
+};
+
+}  // namespace ve::adapters::media

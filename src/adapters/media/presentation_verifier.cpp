@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/media/presentation_verifier.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <unistd.h>
+
+#include "adapters/media/av_handles.hpp"
+#include "adapters/media/file_io.hpp"
+#include "adapters/media/media_input.hpp"
+#include "adapters/media/mpd_reader.hpp"
+
+extern "C" {
+#include <libavutil/crc.h>
+}
+
+namespace ve::adapters::media {
+namespace {
+
+// Accumulates one track's digest from packets in decode order.
+class DigestBuilder {
+ public:
+  explicit DigestBuilder(AVRational tb) : tb_(tb) {}
+  void add(int64_t dts, int64_t duration, std::span<const uint8_t> data) {
+    const AVCRC* table = av_crc_get_table(AV_CRC_32_IEEE);
+    const uint32_t size = static_cast<uint32_t>(data.size());
+    const uint8_t size_bytes[4] = {uint8_t(size >> 24), uint8_t(size >> 16), uint8_t(size >> 8), uint8_t(size)};
+    crc_ = av_crc(table, crc_, size_bytes, 4);
+    crc_ = av_crc(table, crc_, data.data(), data.size());
+    // The demuxer leaves some durations unset (always so for a last sample it cannot see the end
+    // of); the last sample then lasts as long as the one before it.
+    if (packets_++ == 0) first_dts_ = dts;
+    const int64_t previous = packets_ > 1 ? dts - last_dts_ : 0;
+    last_dts_ = dts;
+    end_ = dts + (duration > 0 ? duration : previous);
+  }
+  TrackDigest result() const {
+    TrackDigest d;
+    d.packets = packets_;
+    d.crc = crc_;
+    d.duration_seconds = packets_ ? static_cast<double>(end_ - first_dts_) * tb_.num / tb_.den : 0;
+    return d;
+  }
+  AVRational time_base() const { return tb_; }
+
+ private:
+  AVRational tb_;
+  uint32_t crc_ = 0;
+  int64_t packets_ = 0;
+  int64_t first_dts_ = 0;
+  int64_t last_dts_ = 0;
+  int64_t end_ = 0;
+};
+
+// A list of files read as one seekable byte stream, the way a player appends segments.
+class ConcatenatedFiles {
+ public:
+  static core::Result<ConcatenatedFiles> open(const std::vector<std::filesystem::path>& files) {
+    ConcatenatedFiles c;
+    for (const auto& f : files) {
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(f, ec);
+      if (ec) return core::fail(core::Error::invalid_input("missing segment " + f.string()));
+      auto fd = open_for_reading(f);
+      if (!fd) return core::fail(fd.error());
+      c.parts_.push_back({std::move(*fd), c.total_});
+      c.total_ += static_cast<int64_t>(size);
+    }
+    return c;
+  }
+
+  static int read(void* opaque, uint8_t* buf, int size) {
+    auto* self = static_cast<ConcatenatedFiles*>(opaque);
+    if (self->position_ >= self->total_) return AVERROR_EOF;
+    size_t part = self->parts_.size() - 1;
+    while (self->parts_[part].start > self->position_) --part;
+    const int64_t end = part + 1 < self->parts_.size() ? self->parts_[part + 1].start : self->total_;
+    const int64_t want = std::min<int64_t>(size, end - self->position_);
+    const ssize_t got = ::pread(self->parts_[part].fd.get(), buf, static_cast<size_t>(want),
+                                self->position_ - self->parts_[part].start);
+    if (got <= 0) return got == 0 ? AVERROR_EOF : AVERROR(errno);
+    self->position_ += got;
+    return static_cast<int>(got);
+  }
+
+  static int64_t seek(void* opaque, int64_t offset, int whence) {
+    auto* self = static_cast<ConcatenatedFiles*>(opaque);
+    switch (whence & ~AVSEEK_FORCE) {
+      case AVSEEK_SIZE: return self->total_;
+      case SEEK_SET: self->position_ = offset; break;
+      case SEEK_CUR: self->position_ += offset; break;
+      case SEEK_END: self->position_ = self->total_ + offset; break;
+      default: return -1;
+    }
+    return self->position_;
+  }
+
+ private:
+  struct Part {
+    FileDescriptor fd;
+    int64_t start;
+  };
+  std::vector<Part> parts_;
+  int64_t total_ = 0;
+  int64_t position_ = 0;
+};
+
+core::Result<TrackDigest> digest_representation(const ManifestRepresentation& rep) {
+  std::vector<std::filesystem::path> files{rep.init_segment};
+  files.insert(files.end(), rep.media_segments.begin(), rep.media_segments.end());
+  auto source = ConcatenatedFiles::open(files);
+  if (!source) return core::fail(core::Error::invalid_input("representation " + rep.id + ": " + source.error().message));
+  constexpr int kBufferSize = 1 << 16;
+  auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
+  if (!buffer) return core::fail(core::Error::internal("out of memory"));
+  IoContext io(avio_alloc_context(buffer, kBufferSize, 0, &*source, &ConcatenatedFiles::read, nullptr,
+                                      &ConcatenatedFiles::seek));
+  if (!io) {
+    av_free(buffer);
+    return core::fail(core::Error::internal("out of memory"));
+  }
+  AVFormatContext* raw = avformat_alloc_context();
+  if (!raw) return core::fail(core::Error::internal("out of memory"));
+  raw->pb = io.get();
+  raw->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_NOPARSE | AVFMT_FLAG_NOFILLIN;
+  const int rc = avformat_open_input(&raw, nullptr, av_find_input_format("mp4"), nullptr);
+  const std::string name = "representation " + rep.id;
+  if (rc < 0) {
+    return core::fail(core::Error::invalid_input(name + ": cannot read its segments: " + av_error_text(rc)));
+  }
+  InputContext ctx(raw);
+  if (ctx->nb_streams != 1) return core::fail(core::Error::invalid_input(name + ": expected exactly one track"));
+  DigestBuilder digest(ctx->streams[0]->time_base);
+  Packet pkt(av_packet_alloc());
+  for (;;) {
+    const int r = av_read_frame(ctx.get(), pkt.get());
+    if (r == AVERROR_EOF) break;
+    if (r < 0) return core::fail(core::Error::invalid_input(name + ": cannot read its segments: " + av_error_text(r)));
+    digest.add(pkt->dts, pkt->duration, {pkt->data, static_cast<size_t>(pkt->size)});
+    av_packet_unref(pkt.get());
+  }
+  TrackDigest result = digest.result();
+  // For fragmented MP4 the demuxer sums every trun duration into the stream duration, which is
+  // exact where a last packet's own duration is not reported.
+  const AVStream* st = ctx->streams[0];
+  if (st->duration > 0) result.duration_seconds = static_cast<double>(st->duration) * st->time_base.num / st->time_base.den;
+  return result;
+}
+
+std::string describe(const TrackDigest& d) {
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "%lld packets, %.6f s, crc %08x", static_cast<long long>(d.packets),
+                d.duration_seconds, d.crc);
+  return buf;
+}
+
+}  // namespace
+
+core::Result<std::vector<TrackDigest>> digest_input(const std::filesystem::path& input) {
+  auto in = MediaInput::open(input);
+  if (!in) return core::fail(in.error());
+  std::vector<DigestBuilder> builders;
+  for (const InputTrack& t : in->tracks()) builders.emplace_back(t.stream->time_base);
+  for (;;) {
+    auto sample = in->next();
+    if (!sample) return core::fail(sample.error());
+    if (!*sample) break;
+    const InputSample& s = **sample;
+    builders[s.track].add(s.dts, s.duration, in->data());
+  }
+  std::vector<TrackDigest> out;
+  for (const DigestBuilder& b : builders) out.push_back(b.result());
+  return out;
+}
+
+core::Result<std::vector<TrackDigest>> digest_presentation(const std::filesystem::path& manifest) {
+  auto reps = read_manifest(manifest);
+  if (!reps) return core::fail(reps.error());
+  std::vector<TrackDigest> out;
+  for (const ManifestRepresentation& rep : *reps) {
+    auto d = digest_representation(rep);
+    if (!d) return core::fail(d.error());
+    out.push_back(*d);
+  }
+  return out;
+}
+
+core::Status verify_presentation(const std::filesystem::path& input, const std::filesystem::path& manifest) {
+  auto expected = digest_input(input);
+  if (!expected) return core::fail(expected.error());
+  auto actual = digest_presentation(manifest);
+  if (!actual) return core::fail(core::Error::internal("verification: " + actual.error().message));
+  if (expected->size() != actual->size()) {
+    return core::fail(core::Error::internal("verification: input has " + std::to_string(expected->size()) +
+                                            " tracks, manifest " + std::to_string(actual->size())));
+  }
+  for (size_t i = 0; i < expected->size(); ++i) {
+    const TrackDigest& e = (*expected)[i];
+    const TrackDigest& a = (*actual)[i];
+    // Durations may differ by rounding between timescales; a millisecond is far below one frame.
+    if (e.packets != a.packets || e.crc != a.crc || std::fabs(e.duration_seconds - a.duration_seconds) > 0.001) {
+      return core::fail(core::Error::internal("verification failed for track " + std::to_string(i) + ": input " +
+                                              describe(e) + ", output " + describe(a)));
+    }
+  }
+  return {};
+}
+
+}  // namespace ve::adapters::media

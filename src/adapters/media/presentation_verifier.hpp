@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+
+namespace ve::adapters::media {
+
+// What one track holds: its samples counted, their durations summed (seconds) and their bytes hashed.
+struct TrackDigest {
+  int64_t packets = 0;
+  double duration_seconds = 0;
+  uint32_t crc = 0;  // CRC-32 over every packet's size and bytes, in decode order
+  friend bool operator==(const TrackDigest&, const TrackDigest&) = default;
+};
+
+// Digest of each audio/video track of an input file, in track order.
+core::Result<std::vector<TrackDigest>> digest_input(const std::filesystem::path& input);
+
+// Digest of each representation of a presentation: its manifest is read, and each representation's
+// init segment and media segments, joined in manifest order, are demuxed by libavformat.
+core::Result<std::vector<TrackDigest>> digest_presentation(const std::filesystem::path& manifest);
+
+// Compares both digests track by track. InvalidInput naming the first difference.
+core::Status verify_presentation(const std::filesystem::path& input, const std::filesystem::path& manifest);
+
+}  // namespace ve::adapters::media

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/media/representation_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "adapters/media/file_io.hpp"
+#include "core/fmp4_fragment.hpp"
+#include "core/output_naming.hpp"
+
+extern "C" {
+#include <libavutil/mathematics.h>
+}
+
+namespace ve::adapters::media {
+namespace {
+
+int64_t seconds_to_ticks(double seconds, AVRational tb) {
+  return std::max<int64_t>(1, std::llround(seconds * tb.den / tb.num));
+}
+
+}  // namespace
+
+RepresentationWriter::RepresentationWriter(core::TrackDescription description, AVRational input_time_base,
+                                           AVRational output_time_base, double segment_seconds,
+                                           std::filesystem::path folder, int input_fd)
+    : input_tb_(input_time_base),
+      output_tb_(output_time_base),
+      planner_(seconds_to_ticks(segment_seconds, output_time_base)),
+      folder_(std::move(folder)),
+      input_fd_(input_fd) {
+  description.timescale = static_cast<uint32_t>(output_time_base.den);
+  packaged_.id = core::representation_id(description.kind, description.input_index);
+  packaged_.track = std::move(description);
+}
+
+core::Status RepresentationWriter::add(const InputSample& s) {
+  const int64_t dts = av_rescale_q(s.dts, input_tb_, output_tb_);
+  const int64_t pts = av_rescale_q(s.pts, input_tb_, output_tb_);
+  if (!started_) {
+    started_ = true;
+    shift_ = std::min<int64_t>(0, std::min(dts, pts));
+    packaged_.presentation_time_offset = -shift_;
+  }
+  const int64_t decode_time = dts - shift_;
+  if (!pending_.empty() && decode_time <= pending_.back().decode_time) {
+    return core::fail(core::Error::invalid_input("track " + std::to_string(packaged_.track.input_index) +
+                                                 ": decode times collide after rescaling"));
+  }
+  if (planner_.begins_segment(pts, s.sync) && !pending_.empty()) {
+    if (auto ok = flush(decode_time); !ok) return ok;
+  }
+  if (s.duration > 0) last_duration_ = av_rescale_q(s.duration, input_tb_, output_tb_);
+  pending_.push_back({s.pos, s.size, decode_time, pts - shift_, s.sync});
+  return {};
+}
+
+core::Status RepresentationWriter::finish() {
+  if (pending_.empty() && packaged_.segments.empty()) {
+    return core::fail(core::Error::invalid_input("track " + std::to_string(packaged_.track.input_index) +
+                                                 " has no samples"));
+  }
+  if (pending_.empty()) return {};
+  int64_t tail = last_duration_;
+  if (tail <= 0 && pending_.size() > 1) tail = pending_.back().decode_time - pending_[pending_.size() - 2].decode_time;
+  return flush(pending_.back().decode_time + std::max<int64_t>(1, tail));
+}
+
+core::Status RepresentationWriter::flush(int64_t next_decode_time) {
+  const uint32_t number = core::kFirstSegmentNumber + static_cast<uint32_t>(packaged_.segments.size());
+  const std::filesystem::path path = folder_ / core::media_segment_name(packaged_.id, number);
+
+  std::vector<core::FragmentSample> samples;
+  samples.reserve(pending_.size());
+  core::SegmentRecord record;
+  record.earliest_time = std::numeric_limits<int64_t>::max();
+  record.end_time = std::numeric_limits<int64_t>::min();
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    const Pending& p = pending_[i];
+    const int64_t next = i + 1 < pending_.size() ? pending_[i + 1].decode_time : next_decode_time;
+    const int64_t duration = next - p.decode_time;
+    const int64_t offset = p.presentation_time - p.decode_time;
+    if (duration <= 0 || duration > std::numeric_limits<uint32_t>::max() ||
+        offset < std::numeric_limits<int32_t>::min() || offset > std::numeric_limits<int32_t>::max()) {
+      return core::fail(core::Error::invalid_input("track " + std::to_string(packaged_.track.input_index) +
+                                                   ": sample timing cannot be represented in fragmented MP4"));
+    }
+    samples.push_back({static_cast<uint32_t>(duration), p.size, p.sync, static_cast<int32_t>(offset)});
+    record.earliest_time = std::min(record.earliest_time, p.presentation_time);
+    record.end_time = std::max(record.end_time, p.presentation_time + duration);
+  }
+
+  const std::vector<uint8_t> header =
+      core::build_fragment_header(number, static_cast<uint64_t>(pending_.front().decode_time), samples);
+  auto out = create_for_writing(path);
+  if (!out) return core::fail(out.error());
+  if (auto ok = write_all(out->get(), header, path); !ok) return ok;
+  uint64_t bytes = header.size();
+  // Samples stored back to back in the input are copied in one call.
+  size_t i = 0;
+  while (i < pending_.size()) {
+    const int64_t start = pending_[i].pos;
+    int64_t length = pending_[i].size;
+    size_t j = i + 1;
+    while (j < pending_.size() && pending_[j].pos == start + length) length += pending_[j++].size;
+    if (auto ok = copy_range(input_fd_, start, length, out->get(), path); !ok) return ok;
+    bytes += static_cast<uint64_t>(length);
+    i = j;
+  }
+  record.bytes = bytes;
+  bytes_ += bytes;
+  packaged_.segments.push_back(record);
+  pending_.clear();
+  return {};
+}
+
+}  // namespace ve::adapters::media

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <vector>
+
+#include "adapters/media/media_input.hpp"
+#include "core/mpd.hpp"
+#include "core/segment_planner.hpp"
+
+namespace ve::adapters::media {
+
+// Cuts one track's samples into numbered fMP4 media segments in a folder, copying sample bytes
+// straight from the input file. Holds only the current segment's sample descriptors, never their
+// data. Timing: decode times are shifted so the first is >= 0 and the shift becomes the
+// representation's presentationTimeOffset, so media time t plays at presentation time t - offset
+// exactly as in the input (the input's own edit-list-adjusted timeline). One thread at a time.
+class RepresentationWriter {
+ public:
+  RepresentationWriter(core::TrackDescription description, AVRational input_time_base, AVRational output_time_base,
+                       double segment_seconds, std::filesystem::path folder, int input_fd);
+
+  core::Status add(const InputSample& sample);
+  // Writes the last segment. InvalidInput when the track had no samples.
+  core::Status finish();
+
+  const core::PackagedTrack& packaged() const { return packaged_; }
+  uint64_t bytes_written() const { return bytes_; }
+
+ private:
+  struct Pending {
+    int64_t pos;
+    uint32_t size;
+    int64_t decode_time;        // output time base, shifted
+    int64_t presentation_time;  // output time base, shifted
+    bool sync;
+  };
+  core::Status flush(int64_t next_decode_time);
+
+  core::PackagedTrack packaged_;
+  AVRational input_tb_;
+  AVRational output_tb_;
+  core::SegmentPlanner planner_;
+  std::filesystem::path folder_;
+  int input_fd_;
+  bool started_ = false;
+  int64_t shift_ = 0;  // output ticks subtracted from input times
+  int64_t last_duration_ = 0;
+  std::vector<Pending> pending_;
+  uint64_t bytes_ = 0;
+};
+
+}  // namespace ve::adapters::media

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/mpd.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+
+#include "core/output_naming.hpp"
+
+namespace ve::core {
+namespace {
+
+std::string iso_duration(double seconds) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "PT%.3fS", seconds < 0 ? 0.0 : seconds);
+  return buf;
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+std::string ratio(Rational r, char sep) {
+  r = reduce(r);
+  return std::to_string(r.num) + sep + std::to_string(r.den);
+}
+
+void write_video_attributes(std::ostringstream& o, const TrackDescription& t) {
+  Rational sar = t.sample_aspect_ratio.num > 0 && t.sample_aspect_ratio.den > 0 ? t.sample_aspect_ratio
+                                                                                   : Rational{1, 1};
+  o << " width=\"" << t.width << "\" height=\"" << t.height << "\" sar=\"" << ratio(sar, ':') << '"';
+  const Rational fr = reduce(t.frame_rate);
+  if (fr.num > 0 && fr.den > 0) {
+    o << " frameRate=\"" << (fr.den == 1 ? std::to_string(fr.num) : ratio(fr, '/')) << '"';
+  }
+}
+
+void write_timeline(std::ostringstream& o, const PackagedTrack& p) {
+  o << "          <SegmentTimeline>\n";
+  for (const TimelineEntry& e : build_timeline(p.segments)) {
+    o << "            <S t=\"" << e.t << "\" d=\"" << e.d << '"';
+    if (e.r > 0) o << " r=\"" << e.r << '"';
+    o << "/>\n";
+  }
+  o << "          </SegmentTimeline>\n";
+}
+
+void write_adaptation_set(std::ostringstream& o, const PackagedTrack& p, size_t set_id) {
+  const TrackDescription& t = p.track;
+  const bool video = t.kind == MediaKind::Video;
+  o << "    <AdaptationSet id=\"" << set_id << "\" contentType=\"" << to_string(t.kind) << "\" mimeType=\""
+    << (video ? "video/mp4" : "audio/mp4") << "\" segmentAlignment=\"true\" startWithSAP=\"1\"";
+  if (!t.language.empty()) o << " lang=\"" << xml_escape(t.language) << '"';
+  if (video && t.width > 0 && t.height > 0) {
+    const Rational sar = t.sample_aspect_ratio.num > 0 ? t.sample_aspect_ratio : Rational{1, 1};
+    o << " par=\"" << ratio({t.width * sar.num, t.height * sar.den}, ':') << '"';
+  }
+  o << ">\n";
+  o << "      <Representation id=\"" << xml_escape(p.id) << "\" codecs=\"" << xml_escape(t.codecs)
+    << "\" bandwidth=\"" << std::max<uint64_t>(1, peak_bandwidth(p.segments, t.timescale)) << '"';
+  if (video) {
+    write_video_attributes(o, t);
+  } else {
+    o << " audioSamplingRate=\"" << t.sample_rate << '"';
+  }
+  o << ">\n";
+  if (!video && t.channels > 0) {
+    o << "        <AudioChannelConfiguration schemeIdUri=\"urn:mpeg:dash:23003:3:audio_channel_configuration:2011\""
+         " value=\""
+      << t.channels << "\"/>\n";
+  }
+  o << "        <SegmentTemplate timescale=\"" << t.timescale << '"';
+  if (p.presentation_time_offset != 0) o << " presentationTimeOffset=\"" << p.presentation_time_offset << '"';
+  o << " initialization=\"" << kInitTemplate << "\" media=\"" << kMediaTemplate << "\" startNumber=\""
+    << kFirstSegmentNumber << "\">\n";
+  write_timeline(o, p);
+  o << "        </SegmentTemplate>\n      </Representation>\n    </AdaptationSet>\n";
+}
+
+}  // namespace
+
+double presentation_duration_seconds(const std::vector<PackagedTrack>& tracks) {
+  double longest = 0;
+  for (const PackagedTrack& p : tracks) {
+    if (p.segments.empty() || p.track.timescale == 0) continue;
+    const double end = static_cast<double>(p.segments.back().end_time - p.presentation_time_offset) /
+                       p.track.timescale;
+    longest = std::max(longest, end);
+  }
+  return longest;
+}
+
+std::string render_mpd(const std::vector<PackagedTrack>& tracks, double min_buffer_seconds) {
+  const std::string duration = iso_duration(presentation_duration_seconds(tracks));
+  std::ostringstream o;
+  o << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    << "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\""
+    << " type=\"static\" mediaPresentationDuration=\"" << duration << "\" minBufferTime=\""
+    << iso_duration(min_buffer_seconds) << "\">\n"
+    << "  <Period id=\"0\" start=\"PT0.000S\" duration=\"" << duration << "\">\n";
+  size_t set_id = 0;
+  for (const PackagedTrack& p : tracks) write_adaptation_set(o, p, set_id++);
+  o << "  </Period>\n</MPD>\n";
+  return o.str();
+}
+
+}  // namespace ve::core

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/segment_planner.hpp"
+#include "core/track.hpp"
+
+namespace ve::core {
+
+// One representation as packaged: the track, its segments (times in track.timescale) and the
+// presentation time offset that maps its media timeline to presentation time zero.
+struct PackagedTrack {
+  TrackDescription track;
+  std::string id;
+  int64_t presentation_time_offset = 0;
+  std::vector<SegmentRecord> segments;
+};
+
+// Seconds of the presentation: the latest end of any track relative to its offset.
+double presentation_duration_seconds(const std::vector<PackagedTrack>& tracks);
+
+// A static MPEG-DASH manifest (ISO/IEC 23009-1, isoff-live profile): one AdaptationSet per track,
+// SegmentTemplate with SegmentTimeline, names from output_naming.hpp.
+std::string render_mpd(const std::vector<PackagedTrack>& tracks, double min_buffer_seconds);
+
+}  // namespace ve::core

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "main/console_progress.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace ve::main {
+
+ConsoleProgress::ConsoleProgress(std::FILE* out, bool terminal, std::vector<std::string> names)
+    : out_(out), terminal_(terminal), names_(std::move(names)), percent_(names_.size(), 0),
+      state_(names_.size(), State::Waiting) {}
+
+void ConsoleProgress::started(size_t index) {
+  std::lock_guard lock(mutex_);
+  state_[index] = State::Running;
+  if (terminal_) {
+    redraw_locked();
+  } else {
+    fmt::print(out_, "{}: started\n", names_[index]);
+    std::fflush(out_);
+  }
+}
+
+void ConsoleProgress::progressed(size_t index, double fraction) {
+  std::lock_guard lock(mutex_);
+  const int percent = std::clamp(static_cast<int>(fraction * 100), 0, 100);
+  const int step = terminal_ ? 1 : 10;
+  if (percent / step <= percent_[index] / step) return;
+  percent_[index] = percent;
+  if (terminal_) {
+    redraw_locked();
+  } else if (percent < 100) {
+    fmt::print(out_, "{}: {}%\n", names_[index], percent);
+    std::fflush(out_);
+  }
+}
+
+void ConsoleProgress::finished(size_t index, const app::BatchResult& result) {
+  std::lock_guard lock(mutex_);
+  state_[index] = result.outcome ? State::Done : State::Failed;
+  if (result.outcome) percent_[index] = 100;
+  if (terminal_) {
+    redraw_locked();
+  } else if (result.outcome) {
+    fmt::print(out_, "{}: done in {:.2f} s\n", names_[index], result.seconds);
+  } else {
+    fmt::print(out_, "{}: FAILED: {}\n", names_[index], result.outcome.error().message);
+  }
+  std::fflush(out_);
+}
+
+void ConsoleProgress::redraw_locked() {
+  constexpr int kWidth = 30;
+  if (drawn_) fmt::print(out_, "\x1b[{}F", names_.size());
+  drawn_ = true;
+  for (size_t i = 0; i < names_.size(); ++i) {
+    const int filled = percent_[i] * kWidth / 100;
+    const char* label = state_[i] == State::Waiting ? "waiting"
+                        : state_[i] == State::Running ? "running"
+                        : state_[i] == State::Done    ? "done"
+                                                      : "FAILED";
+    fmt::print(out_, "\x1b[2K{:<32.32} [{}{}] {:>3}% {}\n", names_[i], std::string(filled, '#'),
+               std::string(kWidth - filled, ' '), percent_[i], label);
+  }
+  std::fflush(out_);
+}
+
+std::string summary_table(const std::vector<app::BatchResult>& results) {
+  std::string out = fmt::format("{:<40} {:>6} {:>10} {:>8} {:>12} {:>8}  {}\n", "file", "tracks", "duration",
+                                "segments", "bytes", "seconds", "status");
+  for (const auto& r : results) {
+    const std::string file = r.input.filename().string();
+    if (r.outcome) {
+      const auto& s = *r.outcome;
+      out += fmt::format("{:<40} {:>6} {:>9.3f}s {:>8} {:>12} {:>8.2f}  {}\n", file, s.tracks, s.duration_seconds,
+                         s.segments, s.bytes, r.seconds, s.verified ? "ok (verified)" : "ok");
+    } else {
+      out += fmt::format("{:<40} {:>6} {:>10} {:>8} {:>12} {:>8.2f}  FAILED: {}\n", file, "-", "-", "-", "-",
+                         r.seconds, r.outcome.error().message);
+    }
+  }
+  return out;
+}
+
+}  // namespace ve::main

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "app/batch_package.hpp"
+
+namespace ve::main {
+
+// Shows batch progress on a stream: a bar per file redrawn in place on a terminal, plain lines
+// (start, every 10%, end) otherwise. Thread-safe.
+class ConsoleProgress final : public app::BatchObserver {
+ public:
+  ConsoleProgress(std::FILE* out, bool terminal, std::vector<std::string> names);
+  void started(size_t index) override;
+  void progressed(size_t index, double fraction) override;
+  void finished(size_t index, const app::BatchResult& result) override;
+
+ private:
+  enum class State { Waiting, Running, Done, Failed };
+  void redraw_locked();
+
+  std::FILE* out_;
+  bool terminal_;
+  std::mutex mutex_;
+  std::vector<std::string> names_;
+  std::vector<int> percent_;
+  std::vector<State> state_;
+  bool drawn_ = false;
+};
+
+// The end-of-run table: file, tracks, duration, segments, bytes, seconds, status.
+std::string summary_table(const std::vector<app::BatchResult>& results);
+
+}  // namespace ve::main
