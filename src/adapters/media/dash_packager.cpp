@@ -7,6 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "adapters/fs/staging_dir.hpp"
@@ -68,23 +69,28 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
   if (!staging) return core::fail(staging.error());
 
   ports::PackageSummary summary;
-  std::vector<RepresentationWriter> writers;
-  for (const InputTrack& track : in->tracks()) {
-    auto init = build_init_segment(*track.stream);
-    if (!init) return core::fail(named(input, init.error()));
-    writers.emplace_back(track.description, track.stream->time_base, init->time_base,
-                         options.segment_duration_seconds, staging->path(), fd->get());
-    const auto path = staging->path() / core::init_segment_name(writers.back().packaged().id);
-    if (auto ok = write_file(path, init->bytes); !ok) return core::fail(ok.error());
+  // A track's init segment and writer are made at its first sample, which some sample entries need.
+  std::vector<std::optional<RepresentationWriter>> writers(in->tracks().size());
+  auto start_track = [&](size_t t) -> core::Status {
+    const InputTrack& track = in->tracks()[t];
+    auto init = build_init_segment(*track.stream, in->data());
+    if (!init) return core::fail(init.error());
+    writers[t].emplace(track.description, track.stream->time_base, init->time_base, options.segment_duration_seconds,
+                       staging->path(), fd->get());
     summary.bytes += init->bytes.size();
-  }
+    return write_file(staging->path() / core::init_segment_name(writers[t]->packaged().id), init->bytes);
+  };
 
   int last_percent = -1;
   for (;;) {
     auto sample = in->next();
     if (!sample) return core::fail(named(input, sample.error()));
     if (!*sample) break;
-    if (auto ok = writers[(*sample)->track].add(**sample); !ok) return core::fail(named(input, ok.error()));
+    const size_t t = (*sample)->track;
+    if (!writers[t]) {
+      if (auto ok = start_track(t); !ok) return core::fail(named(input, ok.error()));
+    }
+    if (auto ok = writers[t]->add(**sample); !ok) return core::fail(named(input, ok.error()));
     const int percent = static_cast<int>((*sample)->pos * 100 / std::max<int64_t>(1, in->file_size()));
     if (progress && percent > last_percent) {
       last_percent = percent;
@@ -93,11 +99,12 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
   }
 
   std::vector<core::PackagedTrack> tracks;
-  for (RepresentationWriter& w : writers) {
-    if (auto ok = w.finish(); !ok) return core::fail(named(input, ok.error()));
-    tracks.push_back(w.packaged());
-    summary.bytes += w.bytes_written();
-    summary.segments += w.packaged().segments.size();
+  for (auto& w : writers) {
+    if (!w) return core::fail(core::Error::invalid_input(input.string() + ": a track has no samples"));
+    if (auto ok = w->finish(); !ok) return core::fail(named(input, ok.error()));
+    tracks.push_back(w->packaged());
+    summary.bytes += w->bytes_written();
+    summary.segments += w->packaged().segments.size();
   }
   const std::string mpd = core::render_mpd(tracks, std::max(options.segment_duration_seconds,
                                                              longest_segment_seconds(tracks)));

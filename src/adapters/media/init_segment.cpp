@@ -38,9 +38,38 @@ struct DynamicBuffer {
   }
 };
 
+bool needs_a_frame(AVCodecID id) { return id == AV_CODEC_ID_AC3 || id == AV_CODEC_ID_EAC3; }
+
+// Top-level boxes up to and including 'moov'.
+std::vector<uint8_t> header_boxes(const std::vector<uint8_t>& bytes) {
+  size_t at = 0;
+  while (at + 8 <= bytes.size()) {
+    const uint32_t size = (uint32_t(bytes[at]) << 24) | (uint32_t(bytes[at + 1]) << 16) |
+                          (uint32_t(bytes[at + 2]) << 8) | bytes[at + 3];
+    if (size < 8 || at + size > bytes.size()) break;
+    const bool moov = std::memcmp(&bytes[at + 4], "moov", 4) == 0;
+    at += size;
+    if (moov) return {bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(at)};
+  }
+  return {};
+}
+
+// Hands the muxer one sample and flushes it as a fragment, so that a delayed moov gets written.
+int write_one_sample(AVFormatContext* oc, std::span<const uint8_t> sample) {
+  Packet pkt(av_packet_alloc());
+  if (!pkt || av_new_packet(pkt.get(), static_cast<int>(sample.size())) < 0) return AVERROR(ENOMEM);
+  std::memcpy(pkt->data, sample.data(), sample.size());
+  pkt->pts = pkt->dts = 0;
+  pkt->duration = 1;
+  pkt->flags |= AV_PKT_FLAG_KEY;
+  pkt->stream_index = 0;
+  if (const int rc = av_write_frame(oc, pkt.get()); rc < 0) return rc;
+  return av_write_frame(oc, nullptr);
+}
+
 }  // namespace
 
-core::Result<InitSegment> build_init_segment(const AVStream& in) {
+core::Result<InitSegment> build_init_segment(const AVStream& in, std::span<const uint8_t> first_sample) {
   AVFormatContext* raw = nullptr;
   int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr);
   if (rc < 0) return core::fail(core::Error::internal("mp4 muxer unavailable: " + av_error_text(rc)));
@@ -68,16 +97,24 @@ core::Result<InitSegment> build_init_segment(const AVStream& in) {
   if ((rc = avio_open_dyn_buf(&oc->pb)) < 0) return core::fail(core::Error::internal("out of memory"));
   DynamicBuffer buffer{&oc->pb};
   AVDictionary* options = nullptr;
-  av_dict_set(&options, "movflags", "+empty_moov+default_base_moof+frag_custom+dash+skip_trailer", 0);
+  const bool with_frame = needs_a_frame(in.codecpar->codec_id);
+  av_dict_set(&options, "movflags",
+              with_frame ? "+empty_moov+delay_moov+default_base_moof+frag_custom+dash+skip_trailer"
+                         : "+empty_moov+default_base_moof+frag_custom+dash+skip_trailer",
+              0);
+  av_dict_set(&options, "use_editlist", "0", 0);
   std::unique_ptr<AVDictionary, DictionaryDeleter> options_owner(options);
   rc = avformat_write_header(oc.get(), &options);
   options_owner.release();
   options_owner.reset(options);
   if (rc < 0) return core::fail(muxer_error(in, "an MP4 sample entry", rc));
+  if (with_frame && (rc = write_one_sample(oc.get(), first_sample)) < 0) {
+    return core::fail(muxer_error(in, "an MP4 sample entry from the first frame", rc));
+  }
   avio_flush(oc->pb);
 
   InitSegment init;
-  init.bytes = buffer.take();
+  init.bytes = with_frame ? header_boxes(buffer.take()) : buffer.take();
   init.time_base = out->time_base;
   if (init.bytes.empty() || init.time_base.num != 1 || init.time_base.den <= 0) {
     return core::fail(core::Error::internal("track " + std::to_string(in.index) + ": muxer produced no init segment"));

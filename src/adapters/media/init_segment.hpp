@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "adapters/media/av_handles.hpp"
@@ -17,7 +18,9 @@ struct InitSegment {
 // Writes the initialization segment for one input stream with libavformat's MP4 muxer, which owns
 // the codec-specific sample entries (avcC, hvcC as 'hvc1', esds, dOps, dac3, dec3, av1C, ...),
 // language, sample aspect ratio and rotation matrix. No edit list: timing offsets go in the MPD.
+// first_sample is the stream's first sample: AC-3 and E-AC-3 sample entries (dac3, dec3) are
+// built from a frame header, so for them the muxer gets that sample and only ftyp + moov are kept.
 // InvalidInput when the muxer cannot describe the stream.
-core::Result<InitSegment> build_init_segment(const AVStream& input);
+core::Result<InitSegment> build_init_segment(const AVStream& input, std::span<const uint8_t> first_sample);
 
 }  // namespace ve::adapters::media

@@ -1,0 +1,181 @@
+// Real-browser playback test: packages an MP4 with video-encoder, serves the DASH
+// presentation over HTTP and plays it to the end with dash.js in headless Chromium.
+//
+// Usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4>
+// Exit code 0 on pass, 1 on fail; the last line is "1 passed, 0 failed" or "0 passed, 1 failed".
+// VE_TEST_SABOTAGE=delete-segment deletes a video media segment after packaging; it exists
+// only to prove that the test can fail.
+
+import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const OVERALL_TIMEOUT_MS = 120_000;
+const PLAYBACK_TIMEOUT_MS = 60_000;
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required'];
+const CONTENT_TYPES = { '.mpd': 'application/dash+xml', '.mp4': 'video/mp4', '.m4s': 'video/mp4' };
+const DASH_JS = createRequire(import.meta.url).resolve('dashjs/dist/dash.all.min.js');
+
+const PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><link rel="icon" href="data:,">
+<script src="/dash.all.min.js"></script></head>
+<body><script>
+window.play = (manifestUrl, duration, timeoutMs) => new Promise((resolve) => {
+  const errors = [];
+  let ended = false;
+  const video = document.createElement('video');
+  video.muted = true;
+  document.body.appendChild(video);
+  video.addEventListener('ended', () => { ended = true; });
+  video.addEventListener('error', () => {
+    const e = video.error;
+    errors.push('video error: code ' + (e && e.code) + ' ' + (e && e.message));
+  });
+  const player = dashjs.MediaPlayer().create();
+  player.on(dashjs.MediaPlayer.events.ERROR, (ev) => {
+    const e = ev.error || {};
+    errors.push('dash.js ERROR ' + (e.code !== undefined ? e.code : '') + ': ' + (e.message || JSON.stringify(ev)));
+  });
+  player.initialize(video, manifestUrl, true);
+  const started = Date.now();
+  let firstErrorAt = 0;
+  const timer = setInterval(() => {
+    if (errors.length && !firstErrorAt) firstErrorAt = Date.now();
+    const reachedEnd = ended || video.currentTime >= duration - 0.1;
+    const timedOut = Date.now() - started > timeoutMs;
+    const gaveUp = firstErrorAt && Date.now() - firstErrorAt > 2000;
+    if (!reachedEnd && !timedOut && !gaveUp) return;
+    clearInterval(timer);
+    const q = video.getVideoPlaybackQuality();
+    resolve({ ended, timedOut: !reachedEnd && timedOut, currentTime: video.currentTime,
+      videoDuration: video.duration, totalVideoFrames: q.totalVideoFrames,
+      droppedVideoFrames: q.droppedVideoFrames, errors });
+    player.reset();
+  }, 100);
+});
+</script></body></html>`;
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
+  if (r.error) throw new Error(`${cmd} failed: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${r.status}:\n${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function probe(input) {
+  const frames = parseInt(run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-count_packets',
+    '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', input]), 10); // may end in ','
+  const duration = Number(run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration',
+    '-of', 'csv=p=0', input]));
+  if (!(frames > 0) || !(duration > 0)) throw new Error(`ffprobe: bad frames=${frames} duration=${duration}`);
+  return { frames, duration };
+}
+
+function sabotage(dir) {
+  const segs = readdirSync(dir).filter((f) => f.endsWith('.m4s')).sort();
+  const video = segs.filter((f) => f.includes('video'));
+  const list = video.length ? video : segs;
+  const victim = list[Math.min(1, list.length - 1)]; // the second segment, or the only one
+  rmSync(path.join(dir, victim));
+  console.log(`SABOTAGE: deleted ${victim}`);
+}
+
+function serve(mediaDir, httpErrors) {
+  const server = createServer((req, res) => {
+    res.on('finish', () => {
+      if (res.statusCode !== 200) httpErrors.push(`${req.method} ${req.url} -> ${res.statusCode}`);
+    });
+    const { pathname } = new URL(req.url, 'http://127.0.0.1');
+    let file = null;
+    let type = 'text/html; charset=utf-8';
+    if (pathname === '/dash.all.min.js') {
+      file = DASH_JS;
+      type = 'text/javascript';
+    } else if (pathname.startsWith('/media/')) {
+      const name = pathname.slice('/media/'.length);
+      type = CONTENT_TYPES[path.extname(name)];
+      if (type && /^[\w.-]+$/.test(name)) file = path.join(mediaDir, name);
+    }
+    const size = file ? statSync(file, { throwIfNoEntry: false })?.size : undefined;
+    if (req.method !== 'GET' || (pathname !== '/' && size === undefined)) {
+      res.writeHead(404).end();
+    } else if (pathname === '/') {
+      res.writeHead(200, { 'Content-Type': type }).end(PAGE);
+    } else {
+      res.writeHead(200, { 'Content-Type': type, 'Content-Length': size, 'Cache-Control': 'no-store' });
+      createReadStream(file).pipe(res);
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+async function main(binary, input) {
+  const tmp = mkdtempSync(path.join(tmpdir(), 've-browser-'));
+  let server;
+  let browser;
+  const killTimer = setTimeout(() => {
+    console.error(`FAIL: overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s exceeded`);
+    rmSync(tmp, { recursive: true, force: true });
+    console.log('0 passed, 1 failed');
+    process.exit(1); // playwright kills the browser process on exit
+  }, OVERALL_TIMEOUT_MS);
+  try {
+    run(binary, ['package', input, '--out', tmp, '-q']);
+    const mediaDir = path.join(tmp, path.parse(input).name);
+    if (process.env.VE_TEST_SABOTAGE === 'delete-segment') sabotage(mediaDir);
+    const { frames, duration } = probe(input);
+
+    const httpErrors = [];
+    server = await serve(mediaDir, httpErrors);
+    const base = `http://127.0.0.1:${server.address().port}`;
+
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 30_000 });
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(`page exception: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') console.log(`[browser console] ${m.text()}`); });
+    await page.goto(`${base}/`, { timeout: 15_000 });
+    const r = await page.evaluate(([url, d, t]) => window.play(url, d, t),
+      [`${base}/media/manifest.mpd`, duration, PLAYBACK_TIMEOUT_MS]);
+
+    console.log(`frames decoded: ${r.totalVideoFrames} / input frames: ${frames}` +
+      ` (need >= ${Math.ceil(0.9 * frames)}), dropped: ${r.droppedVideoFrames}`);
+    console.log(`final currentTime: ${r.currentTime.toFixed(3)} s, input duration: ${duration.toFixed(3)} s,` +
+      ` video.duration: ${r.videoDuration}, ended: ${r.ended}`);
+    const failures = [...httpErrors.map((e) => `HTTP ${e}`), ...r.errors, ...pageErrors];
+    if (r.timedOut) failures.push(`playback did not reach the end within ${PLAYBACK_TIMEOUT_MS / 1000} s`);
+    if (!r.ended && r.currentTime < duration - 0.25) failures.push('playback did not reach the end');
+    if (r.totalVideoFrames < 0.9 * frames) failures.push('too few video frames decoded');
+    for (const f of failures) console.log(`FAIL: ${f}`);
+    return failures.length === 0;
+  } finally {
+    clearTimeout(killTimer);
+    await browser?.close().catch(() => {});
+    server?.closeAllConnections();
+    server?.close();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+const [binary, input] = process.argv.slice(2);
+if (!binary || !input) {
+  console.error('usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4>');
+  process.exit(1);
+}
+let ok = false;
+try {
+  ok = await main(path.resolve(binary), path.resolve(input));
+} catch (e) {
+  console.log(`FAIL: ${e.message}`);
+}
+console.log(ok ? '1 passed, 0 failed' : '0 passed, 1 failed');
+process.exit(ok ? 0 : 1);

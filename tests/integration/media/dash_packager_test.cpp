@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+// The packager over real media: files of ../shared/media and inputs generated with ffmpeg. Every
+// presentation is checked twice: by the built-in verification and independently, by joining each
+// representation's segments in manifest order and reading them with ffprobe/ffmpeg.
+#include "adapters/media/dash_packager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "adapters/media/mpd_reader.hpp"
+#include "support/test_support.hpp"
+
+namespace ve::adapters::media {
+namespace {
+
+using ve::testing::TempDir;
+
+const std::vector<std::string> kMalformed = {"chunk_out_of_range.mp4", "invalid_userdata.mp4"};
+
+core::Result<ports::PackageSummary> package(const std::filesystem::path& input, const std::filesystem::path& out,
+                                            double segment_seconds = 4.0) {
+  DashPackager packager;
+  ports::PackageOptions options;
+  options.verify = true;
+  options.segment_duration_seconds = segment_seconds;
+  return packager.package(input, out, options, nullptr);
+}
+
+int input_stream_of(const std::string& representation_id) {
+  std::smatch m;
+  EXPECT_TRUE(std::regex_search(representation_id, m, std::regex("([0-9]+)$"))) << representation_id;
+  return std::stoi(m[1]);
+}
+
+// The independent check: per representation, init + media segments joined in manifest order hold
+// exactly the packets of the matching input stream (ffmpeg's MD5 of packet data, ffprobe's count),
+// and the folder holds nothing the manifest does not name.
+void expect_presentation_matches(const std::filesystem::path& input, const std::filesystem::path& dir) {
+  auto reps = read_manifest(dir / "manifest.mpd");
+  ASSERT_TRUE(reps) << reps.error().message;
+  const auto input_hashes = ve::testing::stream_hashes(input);
+  const auto input_counts = ve::testing::packet_counts(input);
+  std::vector<std::string> named = {"manifest.mpd"};
+  TempDir scratch;
+  for (const auto& rep : *reps) {
+    std::vector<std::filesystem::path> parts = {rep.init_segment};
+    parts.insert(parts.end(), rep.media_segments.begin(), rep.media_segments.end());
+    for (const auto& p : parts) named.push_back(p.filename().string());
+    const auto joined = scratch / (rep.id + ".mp4");
+    ve::testing::concatenate(parts, joined);
+    const int stream = input_stream_of(rep.id);
+    ASSERT_LT(static_cast<size_t>(stream), input_hashes.size());
+    const auto hashes = ve::testing::stream_hashes(joined);
+    const auto counts = ve::testing::packet_counts(joined);
+    ASSERT_EQ(hashes.size(), 1u) << rep.id;
+    EXPECT_EQ(hashes[0], input_hashes[stream]) << input << " " << rep.id;
+    ASSERT_EQ(counts.size(), 1u);
+    EXPECT_EQ(counts[0], input_counts[stream]) << input << " " << rep.id;
+  }
+  std::sort(named.begin(), named.end());
+  EXPECT_EQ(ve::testing::list_names(dir), named);
+}
+
+class GoodSharedMedia : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoodSharedMedia, PackagesVerifiesAndMatchesTheInput) {
+  TempDir out;
+  const auto input = ve::testing::shared_media(GetParam());
+  auto summary = package(input, out / "p");
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_TRUE(summary->verified);
+  EXPECT_GT(summary->segments, 0u);
+  EXPECT_GT(summary->duration_seconds, 0.5);
+  expect_presentation_matches(input, out / "p");
+  EXPECT_EQ(ve::testing::list_names(out.path()), std::vector<std::string>{"p"});  // no staging left
+}
+
+std::vector<std::string> good_shared_media() {
+  std::vector<std::string> names;
+  for (const auto& p : ve::testing::all_shared_media()) {
+    const auto name = p.filename().string();
+    if (std::find(kMalformed.begin(), kMalformed.end(), name) == kMalformed.end()) names.push_back(name);
+  }
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedMedia, GoodSharedMedia, ::testing::ValuesIn(good_shared_media()),
+                         [](const auto& info) { return std::regex_replace(info.param, std::regex("[^A-Za-z0-9]"), "_"); });
+
+TEST(DashPackager, HevcIsSignalledAsHvc1) {
+  TempDir out;
+  ASSERT_TRUE(package(ve::testing::shared_media("video-h265.mp4"), out / "p"));
+  const std::string mpd = ve::testing::read_text(out / "p/manifest.mpd");
+  EXPECT_NE(mpd.find("codecs=\"hvc1.1.6.L120.90\""), std::string::npos) << mpd;
+  const std::string init = ve::testing::read_text(out / "p/init-video0.mp4");
+  EXPECT_NE(init.find("hvc1"), std::string::npos);
+  EXPECT_EQ(init.find("hev1"), std::string::npos);
+  EXPECT_NE(init.find("hvcC"), std::string::npos);
+}
+
+TEST(DashPackager, ManifestCarriesLanguageAspectRatioAndAudioFormat) {
+  TempDir out;
+  ASSERT_TRUE(package(ve::testing::shared_media("bento4-video-h264-001.mp4"), out / "b"));
+  ASSERT_TRUE(package(ve::testing::shared_media("sar_2x1.mp4"), out / "s"));
+  const std::string b = ve::testing::read_text(out / "b/manifest.mpd");
+  EXPECT_NE(b.find("contentType=\"video\" mimeType=\"video/mp4\" segmentAlignment=\"true\" startWithSAP=\"1\" "
+                   "lang=\"eng\""),
+            std::string::npos)
+      << b;
+  EXPECT_NE(b.find("width=\"160\" height=\"120\" sar=\"1:1\" frameRate=\"15\""), std::string::npos);
+  EXPECT_NE(b.find("audioSamplingRate=\"22050\""), std::string::npos);
+  EXPECT_NE(b.find("codecs=\"avc1.4d400a\""), std::string::npos);
+  const std::string s = ve::testing::read_text(out / "s/manifest.mpd");
+  EXPECT_NE(s.find("sar=\"2:1\""), std::string::npos) << s;
+}
+
+TEST(DashPackager, RotationSurvivesInTheInitSegment) {
+  TempDir out;
+  ASSERT_TRUE(package(ve::testing::shared_media("rotate-buck-bunny.mp4"), out / "p"));
+  const auto r = ve::testing::run("ffprobe -v error -select_streams v:0 -show_entries stream_side_data=rotation "
+                                  "-of csv=p=0 " + ve::testing::quote((out / "p/init-video0.mp4").string()));
+  EXPECT_NE(r.output.find("-90"), std::string::npos) << r.output;
+}
+
+TEST(DashPackager, ReplacesAnEarlierPresentationOnlyOnSuccess) {
+  TempDir out;
+  std::filesystem::create_directories(out / "p");
+  ve::testing::write_bytes(out / "p/stale.txt", "old");
+  ASSERT_TRUE(package(ve::testing::shared_media("bento4-video-h264-001.mp4"), out / "p"));
+  EXPECT_FALSE(std::filesystem::exists(out / "p/stale.txt"));
+  EXPECT_TRUE(std::filesystem::exists(out / "p/manifest.mpd"));
+
+  // A failing input leaves the existing presentation exactly as it was.
+  ve::testing::write_bytes(out / "junk.mp4", "not a video at all");
+  EXPECT_FALSE(package(out / "junk.mp4", out / "p"));
+  EXPECT_TRUE(std::filesystem::exists(out / "p/manifest.mpd"));
+  EXPECT_EQ(ve::testing::list_names(out.path()), (std::vector<std::string>{"junk.mp4", "p"}));
+}
+
+TEST(DashPackager, SegmentDurationFollowsTheTargetOnKeyframes) {
+  TempDir tmp;
+  const auto input = tmp / "gop1s.mp4";
+  ve::testing::ffmpeg_generate("-f lavfi -i testsrc2=size=320x240:rate=25:duration=9 -c:v libx264 -preset ultrafast "
+                               "-g 25 -keyint_min 25 -sc_threshold 0",
+                               input);
+  ASSERT_TRUE(package(input, tmp / "p", 2.0));
+  const std::string mpd = ve::testing::read_text(tmp / "p/manifest.mpd");
+  // 9 s at 2 s: four segments of 2 s (r=3) and a 1 s tail, in the 12800 Hz timescale.
+  EXPECT_NE(mpd.find("d=\"25600\" r=\"3\""), std::string::npos) << mpd;
+  EXPECT_NE(mpd.find("d=\"12800\"/>"), std::string::npos) << mpd;
+  expect_presentation_matches(input, tmp / "p");
+}
+
+TEST(DashPackager, SparseKeyframesGiveLongerSegmentsNotAFailure) {
+  TempDir tmp;
+  const auto input = tmp / "onegop.mp4";
+  ve::testing::ffmpeg_generate("-f lavfi -i testsrc2=size=320x240:rate=25:duration=10 -c:v libx264 -preset ultrafast "
+                               "-g 1000 -sc_threshold 0",
+                               input);
+  auto summary = package(input, tmp / "p");
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(summary->segments, 1u);
+  expect_presentation_matches(input, tmp / "p");
+}
+
+struct GeneratedCase {
+  std::string name;
+  std::string ffmpeg_args;
+  std::string expect_in_manifest;
+};
+
+void PrintTo(const GeneratedCase& c, std::ostream* os) { *os << c.name; }
+
+class GeneratedMedia : public ::testing::TestWithParam<GeneratedCase> {};
+
+TEST_P(GeneratedMedia, PackagesAndMatchesTheInput) {
+  TempDir tmp;
+  const auto input = tmp / (GetParam().name + ".mp4");
+  ve::testing::ffmpeg_generate(GetParam().ffmpeg_args, input);
+  if (HasFatalFailure()) return;
+  auto summary = package(input, tmp / "p", 1.0);
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_TRUE(summary->verified);
+  expect_presentation_matches(input, tmp / "p");
+  const std::string mpd = ve::testing::read_text(tmp / "p/manifest.mpd");
+  EXPECT_NE(mpd.find(GetParam().expect_in_manifest), std::string::npos) << mpd;
+}
+
+const char* kVideo = "-f lavfi -i testsrc2=size=320x240:rate=25:duration=3 ";
+const char* kSine = "-f lavfi -i sine=frequency=440:sample_rate=48000:duration=3 ";
+
+INSTANTIATE_TEST_SUITE_P(
+    Codecs, GeneratedMedia,
+    ::testing::Values(
+        GeneratedCase{"bframes", std::string(kVideo) + kSine + "-c:v libx264 -bf 3 -g 12 -c:a aac -shortest",
+                      "codecs=\"avc1."},
+        GeneratedCase{"vfr", std::string(kVideo) + "-vf select='not(mod(n\\,3))+eq(n\\,4)' -fps_mode vfr -c:v libx264 -bf 2",
+                      "codecs=\"avc1."},
+        GeneratedCase{"fragmented_input",
+                      std::string(kVideo) + kSine + "-c:v libx264 -g 25 -c:a aac -movflags frag_keyframe+empty_moov",
+                      "codecs=\"mp4a.40.2\""},
+        GeneratedCase{"opus", std::string(kSine) + "-c:a libopus", "codecs=\"opus\""},
+        GeneratedCase{"ac3", std::string(kSine) + "-c:a ac3", "codecs=\"ac-3\""},
+        GeneratedCase{"eac3", std::string(kSine) + "-c:a eac3", "codecs=\"ec-3\""},
+        GeneratedCase{"flac", std::string(kSine) + "-c:a flac -strict -2", "codecs=\"fLaC\""},
+        GeneratedCase{"mp3", std::string(kSine) + "-c:a libmp3lame", "codecs=\"mp4a.6B\""},
+        GeneratedCase{"hevc_bframes", std::string(kVideo) + "-c:v libx265 -x265-params log-level=error:bframes=3",
+                      "codecs=\"hvc1."},
+        GeneratedCase{"av1", "-f lavfi -i testsrc2=size=160x120:rate=10:duration=1 -c:v libaom-av1 -cpu-used 8 -g 5",
+                      "codecs=\"av01.0."},
+        GeneratedCase{"two_languages",
+                      std::string(kVideo) + kSine + kSine +
+                          "-map 0 -map 1 -map 2 -c:v libx264 -c:a aac -metadata:s:a:0 language=eng "
+                          "-metadata:s:a:1 language=fra",
+                      "lang=\"fra\""},
+        GeneratedCase{"with_subtitle_track",
+                      std::string(kVideo) + "-f lavfi -i anullsrc=r=48000:cl=mono -t 3 "
+                                            "-map 0 -map 1 -c:v libx264 -c:a aac -shortest",
+                      "codecs=\"avc1."}),
+    [](const auto& info) { return info.param.name; });
+
+struct BadInput {
+  std::string name;
+  std::string expect_in_error;
+};
+
+void PrintTo(const BadInput& c, std::ostream* os) { *os << c.name; }
+
+class BadInputs : public ::testing::TestWithParam<BadInput> {};
+
+// Writes the named malformed input into dir; returns its path.
+std::filesystem::path make_bad_input(const std::string& name, const TempDir& dir) {
+  const auto path = dir / (name + ".mp4");
+  const std::string video = ve::testing::read_text(ve::testing::shared_media("video.mp4"));
+  if (name == "empty") ve::testing::write_bytes(path, "");
+  if (name == "random_bytes") {
+    std::string bytes(100000, '\0');
+    uint32_t x = 12345;
+    for (char& c : bytes) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+    ve::testing::write_bytes(path, bytes);
+  }
+  if (name == "text") ve::testing::write_bytes(path, "This is a text file, not a video.\n");
+  if (name == "truncated_half") ve::testing::write_bytes(path, video.substr(0, video.size() / 2));
+  if (name == "only_ftyp") ve::testing::write_bytes(path, video.substr(0, 32));
+  if (name == "mpegts") {
+    ve::testing::ffmpeg_generate("-i " + ve::testing::quote(ve::testing::shared_media("video.mp4").string()) +
+                                     " -map 0 -c copy -f mpegts",
+                                 path);
+  }
+  if (name == "unsupported_codec") {
+    ve::testing::ffmpeg_generate("-f lavfi -i testsrc2=size=160x120:duration=1 -c:v mpeg4", path);
+  }
+  return path;
+}
+
+TEST_P(BadInputs, FailWithAClearErrorAndLeaveNothing) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "in");
+  std::filesystem::create_directories(tmp / "out");
+  TempDir inputs;
+  const auto path = GetParam().name == "missing" ? tmp / "in/missing.mp4" : make_bad_input(GetParam().name, inputs);
+  auto result = package(path, tmp / "out/p");
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().kind, GetParam().name == "missing" ? core::ErrorKind::NotFound : core::ErrorKind::InvalidInput);
+  EXPECT_NE(result.error().message.find(path.string()), std::string::npos) << result.error().message;
+  EXPECT_NE(result.error().message.find(GetParam().expect_in_error), std::string::npos) << result.error().message;
+  EXPECT_TRUE(ve::testing::list_names(tmp / "out").empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Generated, BadInputs,
+    ::testing::Values(BadInput{"missing", "no such file"}, BadInput{"empty", "file is empty"},
+                      BadInput{"random_bytes", "not a valid MP4"}, BadInput{"text", "not a valid MP4"},
+                      BadInput{"truncated_half", "truncated"}, BadInput{"only_ftyp", "not a valid MP4"},
+                      BadInput{"mpegts", "not an MP4 file"}, BadInput{"unsupported_codec", "unsupported codec mpeg4"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(DashPackager, MalformedSharedMediaFailsClearly) {
+  for (const auto& name : kMalformed) {
+    TempDir out;
+    const auto input = ve::testing::shared_media(name);
+    auto result = package(input, out / "p");
+    ASSERT_FALSE(result) << name;
+    EXPECT_EQ(result.error().kind, core::ErrorKind::InvalidInput);
+    EXPECT_NE(result.error().message.find(input.string()), std::string::npos) << result.error().message;
+    EXPECT_TRUE(ve::testing::list_names(out.path()).empty()) << name;
+  }
+}
+
+}  // namespace
+}  // namespace ve::adapters::media

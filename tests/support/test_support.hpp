@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ve::testing {
+
+// A fresh folder under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line and captures what it prints.
+CommandResult run(const std::string& command);
+
+// Single-quotes a path or argument for the shell.
+std::string quote(const std::string& s);
+
+// A file of ../shared/media (absolute path).
+std::filesystem::path shared_media(const std::string& name);
+
+// Every .mp4 file of ../shared/media.
+std::vector<std::filesystem::path> all_shared_media();
+
+// Generates a media file with the ffmpeg CLI (an independent tool, used by tests only). Fails the
+// calling test with ffmpeg's output when it cannot.
+void ffmpeg_generate(const std::string& arguments, const std::filesystem::path& output);
+
+// Per-stream MD5 of packet data and per-stream packet count, as ffmpeg and ffprobe read a file.
+std::vector<std::string> stream_hashes(const std::filesystem::path& file);
+std::vector<long> packet_counts(const std::filesystem::path& file);
+
+// Joins files into one.
+void concatenate(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& out);
+
+std::string read_text(const std::filesystem::path& file);
+void write_bytes(const std::filesystem::path& file, const std::string& bytes);
+
+// Files directly inside a folder, by name.
+std::vector<std::string> list_names(const std::filesystem::path& dir);
+
+}  // namespace ve::testing
