@@ -36,7 +36,7 @@ MEDIA_DIR=${MEDIA_DIR:-$repo/../shared/media}
 SHAKA_PACKAGE=${SHAKA_PACKAGE:-shaka-packager}
 SHORT_SECONDS=300   # the "5-minute" input
 LONG_FACTOR=4       # the memory-scaling input is this many times longer
-SEGMENT_SECONDS=4   # ffmpeg and Shaka; video-encoder uses its default target
+SEGMENT_SECONDS=4   # target segment duration for all three packagers (video-encoder's default)
 CONCURRENT=4        # copies of the 5-minute input in the concurrency check
 
 usage() { sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
@@ -91,6 +91,21 @@ CACHE_DIR=$(cd "$CACHE_DIR" && pwd)
 
 now() { echo "${EPOCHREALTIME:-$(date +%s.%N)}"; }
 bench_start=$(now)
+
+# Share of all CPUs that was busy (user, nice, system, irq, softirq, steal) during one second, in %.
+# Sampled before each timed section, while the benchmark itself is idle: other processes' load
+# (or the hypervisor's steal), which makes the timings noisy.
+cpu_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
+busy_notes=() busy_max=0
+check_idle() { # label
+  local b0 t0 b1 t1 pct
+  read -r b0 t0 < <(cpu_jiffies); sleep 1; read -r b1 t1 < <(cpu_jiffies)
+  pct=$(calc "($t1>$t0) ? ($b1-$b0)*100/($t1-$t0) : 0" | awk '{printf "%.0f", $1}')
+  busy_notes+=("$1 ${pct}%")
+  ((pct <= busy_max)) || busy_max=$pct
+  echo "CPU busy from other processes just before this section: ${pct}% of $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+  if ((pct > 10)); then warn "the machine is not idle (${pct}% CPU busy): the timings below will be noisy"; fi
+}
 
 # ---------------------------------------------------------------------------------------------
 # Small numeric helpers (awk; all input one number per line)
@@ -197,7 +212,8 @@ fi
 # audio, by loops x (audio - video duration) of the sample).
 # ---------------------------------------------------------------------------------------------
 stream_duration() { # file, v|a -> seconds (empty if no such stream)
-  ffprobe -v error -select_streams "$2:0" -show_entries stream=duration -of csv=p=0 "$1" | awk 'NR==1'
+  ffprobe -v error -select_streams "$2:0" -show_entries stream=duration -of default=nw=1:nk=1 "$1" |
+    awk -F, 'NR==1 {print $1}'
 }
 src_vdur=$(stream_duration "$src_media" v)
 src_adur=$(stream_duration "$src_media" a)
@@ -229,12 +245,12 @@ describe_input() { # file label -> prints a description, checks timestamps
   local f=$1 label=$2
   printf '%-8s %s\n' "$label" "$f"
   printf '         size %.1f MB (%d bytes), container duration %.3f s\n' "$(mb "$(file_size "$f")")" \
-    "$(file_size "$f")" "$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$f")"
+    "$(file_size "$f")" "$(ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 "$f")"
   ffprobe -v error -show_entries stream=index,codec_type,codec_name,width,height,duration,nb_frames \
-    -of csv=p=0:nk=0 "$f" | sed 's/^/         stream: /'
+    -of compact=p=0 "$f" | awk 'NF {sub(/\|$/, ""); gsub(/\|/, " "); print "         stream: " $0}'
   # Per stream: packet count, non-increasing DTS count, distinct DTS steps (1 = constant rate).
   ffprobe -v error -show_entries packet=stream_index,dts -of csv=p=0 "$f" | awk -F, '
-    { s=$1; if (s in last) { d=$2-last[s]; if (d<=0) bad[s]++; if (!((s, d) in seen)) { seen[s, d]=1; steps[s]++ } }
+    $1 ~ /^[0-9]+$/ && $2 ~ /^-?[0-9]+$/ { s=$1; if (s in last) { d=$2-last[s]; if (d<=0) bad[s]++; if (!((s, d) in seen)) { seen[s, d]=1; steps[s]++ } }
       last[s]=$2; n[s]++ }
     END { for (s in n) printf "         timestamps stream %s: %d packets, %d non-increasing DTS, %d distinct DTS step(s)%s\n",
             s, n[s], bad[s]+0, steps[s], (bad[s] ? "  <-- NOT CLEAN" : "") }' | sort
@@ -262,8 +278,8 @@ describe_input "$in_short" "5-min"
 describe_input "$in_long" "20-min"
 short_bytes=$(file_size "$in_short")
 long_bytes=$(file_size "$in_long")
-short_dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$in_short")
-long_dur=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$in_long")
+short_dur=$(ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 "$in_short")
+long_dur=$(ffprobe -v error -show_entries format=duration -of default=nw=1:nk=1 "$in_long")
 
 # ---------------------------------------------------------------------------------------------
 # Timed runs
@@ -296,7 +312,7 @@ tool_cmd() {
   local tool=$1 in=$2 out=$3
   case $tool in
     cp) CMD=(cp "$in" "$out/copy.mp4") ;;
-    video-encoder) CMD=("$VE_BIN" package "$in" --out "$out" -q) ;;
+    video-encoder) CMD=("$VE_BIN" package "$in" --out "$out" --segment-duration "$SEGMENT_SECONDS" -q) ;;
     ffmpeg) CMD=(ffmpeg -nostdin -v error -i "$in" -map 0 -c copy -f dash -seg_duration "$SEGMENT_SECONDS"
                  -use_template 1 -use_timeline 1 "$out/manifest.mpd") ;;
     shaka) CMD=("$shaka_bin"
@@ -312,6 +328,7 @@ tools=(cp video-encoder ffmpeg)
 declare -A failed=() out_files=() out_bytes=() mpd_duration=()
 
 section "Packaging the 5-min input: ${tools[*]}; $RUNS runs each, round-robin"
+check_idle packaging
 echo "warm-up: cp of the input (untimed) so it is in the page cache"
 cp "$in_short" "$out_root/warmup.mp4" && rm -f "$out_root/warmup.mp4"
 for ((run = 1; run <= RUNS; run++)); do
@@ -339,7 +356,7 @@ done
 
 section "Sanity: video-encoder --verify on the 5-min input (untimed)"
 fresh_dir "$out_root/verify"
-if "$VE_BIN" package "$in_short" --out "$out_root/verify" -q --verify >"$logs/verify.log" 2>&1; then
+if "$VE_BIN" package "$in_short" --out "$out_root/verify" --segment-duration "$SEGMENT_SECONDS" -q --verify >"$logs/verify.log" 2>&1; then
   verify_result="ok: $(awk 'NR==2 {$1=""; print}' "$logs/verify.log" | sed 's/^ *//')"
 else
   verify_result="FAILED (exit $?): $(tail -n 2 "$logs/verify.log" | tr '\n' ' ')"
@@ -349,6 +366,7 @@ rm -rf -- "$out_root/verify"
 
 # ---------------------------------------------------------------------------------------------
 section "Memory scaling: video-encoder on the 20-min input, $RUNS runs"
+check_idle memory
 echo "warm-up: cp of the 20-min input (untimed)"
 cp "$in_long" "$out_root/warmup.mp4" && rm -f "$out_root/warmup.mp4"
 long_failed=""
@@ -368,6 +386,7 @@ done
 
 # ---------------------------------------------------------------------------------------------
 section "Concurrency: $CONCURRENT copies of the 5-min input, $RUNS runs per mode, round-robin"
+check_idle concurrency
 conc_in=$WORK_DIR/concurrent
 mkdir -p "$conc_in"
 conc_inputs=()
@@ -388,9 +407,11 @@ for ((run = 1; run <= RUNS; run++)); do
     fresh_dir "$dir"
     # shellcheck disable=SC2016  # $1, $2, $f are expanded by the inner bash
     case $mode in
-      separate) CMD=(bash -c 'bin=$1 out=$2; shift 2; for f; do "$bin" package "$f" --out "$out" -q || exit; done'
-                     _ "$VE_BIN" "$dir" "${conc_inputs[@]}") ;;
-      *) CMD=("$VE_BIN" package "${conc_inputs[@]}" --out "$dir" --jobs "${mode#jobs}" -q) ;;
+      separate) CMD=(bash -c 'bin=$1 out=$2 seg=$3; shift 3
+                              for f; do "$bin" package "$f" --out "$out" --segment-duration "$seg" -q || exit; done'
+                     _ "$VE_BIN" "$dir" "$SEGMENT_SECONDS" "${conc_inputs[@]}") ;;
+      *) CMD=("$VE_BIN" package "${conc_inputs[@]}" --out "$dir" --jobs "${mode#jobs}"
+              --segment-duration "$SEGMENT_SECONDS" -q) ;;
     esac
     if run_timed "conc-$mode" "$logs/conc-$mode.run$run.log" "${CMD[@]}"; then
       printf '  run %d/%d  %-10s %s\n' "$run" "$RUNS" "$mode" "$LAST_FIGURES"
@@ -428,6 +449,8 @@ printf 'Inputs  : 5-min  %7.1f MB, %8.3f s  (%s)\n' "$(mb "$short_bytes")" "$sho
 printf '          20-min %7.1f MB, %8.3f s\n' "$(mb "$long_bytes")" "$long_dur"
 echo "Method  : $RUNS timed runs per tool, round-robin; warm page cache; fresh output dir per run"
 echo "          (removed$([[ $SYNC == 1 ]] && echo ' + sync') before the next run); wall = median, ms resolution"
+echo "Idle    : CPU busy from other processes before each section: ${busy_notes[*]/%/,}" | sed 's/,$//'
+((busy_max <= 10)) || echo "          WARNING: the machine was not idle; the timings are noisy (rerun when it is quiet)"
 echo
 
 echo "Packaging the 5-min 1080p input ($(mb "$short_bytes" | awk '{printf "%.1f", $1}') MB)"

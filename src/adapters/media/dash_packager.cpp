@@ -61,22 +61,23 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
   if (!(options.segment_duration_seconds > 0)) {
     return core::fail(core::Error::invalid_input("segment duration must be positive"));
   }
-  auto in = MediaInput::open(input);
+  auto in = MediaInput::open(input, /*read_sample_data=*/false);
   if (!in) return core::fail(named(input, in.error()));
-  auto fd = open_for_reading(input);
-  if (!fd) return core::fail(named(input, fd.error()));
   auto staging = fs::StagingDir::create(output_dir);
   if (!staging) return core::fail(staging.error());
 
   ports::PackageSummary summary;
   // A track's init segment and writer are made at its first sample, which some sample entries need.
   std::vector<std::optional<RepresentationWriter>> writers(in->tracks().size());
-  auto start_track = [&](size_t t) -> core::Status {
+  auto start_track = [&](const InputSample& first) -> core::Status {
+    const size_t t = first.track;
     const InputTrack& track = in->tracks()[t];
-    auto init = build_init_segment(*track.stream, in->data());
+    auto first_bytes = read_bytes(in->fd(), first.pos, first.size);
+    if (!first_bytes) return core::fail(first_bytes.error());
+    auto init = build_init_segment(*track.stream, *first_bytes);
     if (!init) return core::fail(init.error());
     writers[t].emplace(track.description, track.stream->time_base, init->time_base, options.segment_duration_seconds,
-                       staging->path(), fd->get());
+                       staging->path(), in->fd());
     summary.bytes += init->bytes.size();
     return write_file(staging->path() / core::init_segment_name(writers[t]->packaged().id), init->bytes);
   };
@@ -88,7 +89,7 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
     if (!*sample) break;
     const size_t t = (*sample)->track;
     if (!writers[t]) {
-      if (auto ok = start_track(t); !ok) return core::fail(named(input, ok.error()));
+      if (auto ok = start_track(**sample); !ok) return core::fail(named(input, ok.error()));
     }
     if (auto ok = writers[t]->add(**sample); !ok) return core::fail(named(input, ok.error()));
     const int percent = static_cast<int>((*sample)->pos * 100 / std::max<int64_t>(1, in->file_size()));

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <vector>
 
 #include "core/error.hpp"
 
@@ -28,12 +29,26 @@ class FileDescriptor {
 core::Result<FileDescriptor> open_for_reading(const std::filesystem::path& path);
 core::Result<FileDescriptor> create_for_writing(const std::filesystem::path& path);
 
+struct ByteRange {
+  int64_t offset = 0;
+  int64_t length = 0;
+};
+
+// Appends the ranges of `in`, in the order given, to `out`. Back-to-back ranges are merged; a long
+// run goes through the kernel (copy_file_range); runs separated by small gaps, as samples of
+// finely interleaved tracks are, are read as one window and written with one writev, trading a
+// little memory bandwidth for a syscall per sample. InvalidInput if the input ends early.
+core::Status copy_ranges(int in, std::span<const ByteRange> ranges, int out, const std::filesystem::path& name);
+
 // Writes all of bytes at the current offset. Internal on failure (disk full, I/O error).
 core::Status write_all(int fd, std::span<const uint8_t> bytes, const std::filesystem::path& name);
 
 // Appends length bytes of `in` starting at `offset` to `out`, in the kernel where it can
 // (copy_file_range), else through a fixed buffer. InvalidInput if the input ends early.
 core::Status copy_range(int in, int64_t offset, int64_t length, int out, const std::filesystem::path& name);
+
+// Reads length bytes at offset (a single sample). InvalidInput if the file ends before.
+core::Result<std::vector<uint8_t>> read_bytes(int fd, int64_t offset, uint32_t length);
 
 // Writes a whole small file (manifest, init segment).
 core::Status write_file(const std::filesystem::path& path, std::span<const uint8_t> bytes);

@@ -74,7 +74,7 @@ core::Result<core::TrackDescription> describe(const std::filesystem::path& path,
 
 }  // namespace
 
-core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path) {
+core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, bool read_sample_data) {
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (!std::filesystem::exists(status)) return fail(Error::not_found(path.string() + ": no such file"));
@@ -85,10 +85,14 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path) {
   if (ec) return fail(Error::invalid_input(path.string() + ": cannot read file size: " + ec.message()));
   if (in.file_size_ == 0) return fail(Error::invalid_input(path.string() + ": file is empty"));
 
+  auto io = InputFileIo::open(path, in.file_size_);
+  if (!io) return fail(io.error());
+  in.io_ = std::move(*io);
   AVFormatContext* raw = avformat_alloc_context();
   if (!raw) return fail(Error::internal("out of memory"));
+  raw->pb = in.io_->context();
   // Packets exactly as stored: no parser may split, merge or fill in anything.
-  raw->flags |= AVFMT_FLAG_NOPARSE | AVFMT_FLAG_NOFILLIN;
+  raw->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_NOPARSE | AVFMT_FLAG_NOFILLIN;
   const int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
   if (rc < 0) {
     // avformat_open_input frees the context on failure.
@@ -137,6 +141,9 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path) {
   if (in.tracks_.empty()) return fail(Error::invalid_input(path.string() + ": no audio or video track"));
   in.delivered_.assign(in.tracks_.size(), 0);
   in.last_dts_.assign(in.tracks_.size(), AV_NOPTS_VALUE);
+  // Stream-info probing above decoded real frames; from here on an unfragmented file is only read
+  // for sample data, which the packager copies itself.
+  if (!read_sample_data && !in.io_->has_movie_fragments()) in.io_->set_metadata_only(true);
   in.packet_.reset(av_packet_alloc());
   if (!in.packet_) return fail(Error::internal("out of memory"));
   return in;

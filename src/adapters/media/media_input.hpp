@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "adapters/media/av_handles.hpp"
+#include "adapters/media/input_file_io.hpp"
 #include "core/error.hpp"
 #include "core/track.hpp"
 
@@ -36,7 +37,9 @@ class MediaInput {
  public:
   // NotFound for a missing file; InvalidInput for an empty, unreadable, non-MP4 or corrupt file,
   // no audio/video track, or a codec the packager cannot carry ("unsupported codec X").
-  static core::Result<MediaInput> open(const std::filesystem::path& path);
+  // With read_sample_data false, sample bytes are not read where the file allows it (data() is
+  // then meaningless): for callers that copy the bytes from the file themselves.
+  static core::Result<MediaInput> open(const std::filesystem::path& path, bool read_sample_data = true);
 
   const std::vector<InputTrack>& tracks() const { return tracks_; }
   int64_t file_size() const { return file_size_; }
@@ -47,9 +50,12 @@ class MediaInput {
   // timestamps going backwards.
   core::Result<std::optional<InputSample>> next();
 
-  // The bytes of the sample last returned by next(), valid until the next call. The demuxer reads
-  // them anyway; the packager copies from the file instead, the verifier hashes these.
+  // The bytes of the sample last returned by next(), valid until the next call; only when opened
+  // with read_sample_data.
   std::span<const uint8_t> data() const;
+
+  // The input file, open for reading.
+  int fd() const { return io_->fd(); }
 
  private:
   MediaInput() = default;
@@ -57,6 +63,7 @@ class MediaInput {
 
   std::filesystem::path path_;
   int64_t file_size_ = 0;
+  std::unique_ptr<InputFileIo> io_;  // outlives ctx_, which reads through it
   InputContext ctx_;
   Packet packet_;
   std::vector<InputTrack> tracks_;

@@ -97,17 +97,13 @@ core::Status RepresentationWriter::flush(int64_t next_decode_time) {
   if (!out) return core::fail(out.error());
   if (auto ok = write_all(out->get(), header, path); !ok) return ok;
   uint64_t bytes = header.size();
-  // Samples stored back to back in the input are copied in one call.
-  size_t i = 0;
-  while (i < pending_.size()) {
-    const int64_t start = pending_[i].pos;
-    int64_t length = pending_[i].size;
-    size_t j = i + 1;
-    while (j < pending_.size() && pending_[j].pos == start + length) length += pending_[j++].size;
-    if (auto ok = copy_range(input_fd_, start, length, out->get(), path); !ok) return ok;
-    bytes += static_cast<uint64_t>(length);
-    i = j;
+  std::vector<ByteRange> ranges;
+  ranges.reserve(pending_.size());
+  for (const Pending& p : pending_) {
+    ranges.push_back({p.pos, p.size});
+    bytes += p.size;
   }
+  if (auto ok = copy_ranges(input_fd_, ranges, out->get(), path); !ok) return ok;
   record.bytes = bytes;
   bytes_ += bytes;
   packaged_.segments.push_back(record);
