@@ -18,7 +18,8 @@
 # Other env: CACHE_DIR (default bench/.cache: Shaka Packager and the fallback build; git-ignored),
 #   MEDIA_DIR (default <repo>/../shared/media), SHAKA_PACKAGE (npm spec, default shaka-packager),
 #   SYNC (default 1: `sync` after removing a run's output, so its write-back does not land in the
-#   next timed run; nothing is dropped from the page cache either way).
+#   next timed run; nothing is dropped from the page cache either way), WAIT_IDLE (default 0: up to
+#   this many seconds to wait, before each timed section, for other processes' CPU use below 10%).
 set -euo pipefail
 export LC_ALL=C
 
@@ -31,6 +32,7 @@ WORK_DIR=${WORK_DIR:-}
 KEEP=${KEEP:-0}
 SKIP_SHAKA=${SKIP_SHAKA:-0}
 SYNC=${SYNC:-1}
+WAIT_IDLE=${WAIT_IDLE:-0}
 CACHE_DIR=${CACHE_DIR:-$script_dir/.cache}
 MEDIA_DIR=${MEDIA_DIR:-$repo/../shared/media}
 SHAKA_PACKAGE=${SHAKA_PACKAGE:-shaka-packager}
@@ -57,6 +59,7 @@ while (($#)); do
   esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
+[[ $WAIT_IDLE =~ ^[0-9]+$ ]] || die "WAIT_IDLE must be a number of seconds, got '$WAIT_IDLE'"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 for c in ffmpeg ffprobe awk cp; do command -v "$c" >/dev/null || die "$c is missing"; done
 src_media=$MEDIA_DIR/video.mp4
@@ -97,10 +100,18 @@ bench_start=$(now)
 # (or the hypervisor's steal), which makes the timings noisy.
 cpu_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 busy_notes=() busy_max=0
-check_idle() { # label
-  local b0 t0 b1 t1 pct
+busy_pct() {
+  local b0 t0 b1 t1
   read -r b0 t0 < <(cpu_jiffies); sleep 1; read -r b1 t1 < <(cpu_jiffies)
-  pct=$(calc "($t1>$t0) ? ($b1-$b0)*100/($t1-$t0) : 0" | awk '{printf "%.0f", $1}')
+  calc "($t1>$t0) ? ($b1-$b0)*100/($t1-$t0) : 0" | awk '{printf "%.0f", $1}'
+}
+check_idle() { # label
+  local pct waited=0
+  pct=$(busy_pct)
+  if ((pct > 10 && WAIT_IDLE > 0)); then
+    echo "waiting up to ${WAIT_IDLE}s for the machine to be idle (now ${pct}% busy)"
+    while ((pct > 10 && waited < WAIT_IDLE)); do pct=$(busy_pct); waited=$((waited + 1)); done
+  fi
   busy_notes+=("$1 ${pct}%")
   ((pct <= busy_max)) || busy_max=$pct
   echo "CPU busy from other processes just before this section: ${pct}% of $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -147,7 +158,12 @@ if [[ -z $VE_BIN ]]; then
   fi
 fi
 [[ -x $VE_BIN ]] || die "video-encoder binary $VE_BIN not found or not executable"
-VE_BIN=$(cd "$(dirname "$VE_BIN")" && pwd)/$(basename "$VE_BIN")
+VE_BIN_ORIG=$(cd "$(dirname "$VE_BIN")" && pwd)/$(basename "$VE_BIN")
+# Benchmark a private copy: a rebuild of the original during the run would otherwise change the
+# binary under test half-way (or make it briefly unrunnable while it is being linked).
+VE_BIN=$WORK_DIR/video-encoder
+cp "$VE_BIN_ORIG" "$VE_BIN"
+ve_stamp="$(date -r "$VE_BIN_ORIG" '+built %F %T'), sha256 $(sha256sum "$VE_BIN" | cut -c1-12)"
 
 # ---------------------------------------------------------------------------------------------
 # Shaka Packager (official static binary from the npm package)
@@ -357,7 +373,9 @@ done
 section "Sanity: video-encoder --verify on the 5-min input (untimed)"
 fresh_dir "$out_root/verify"
 if "$VE_BIN" package "$in_short" --out "$out_root/verify" --segment-duration "$SEGMENT_SECONDS" -q --verify >"$logs/verify.log" 2>&1; then
-  verify_result="ok: $(awk 'NR==2 {$1=""; print}' "$logs/verify.log" | sed 's/^ *//')"
+  # The CLI's table: file tracks duration segments bytes seconds status...
+  verify_result=$(awk 'NR==2 {st=$7; for (i=8; i<=NF; i++) st=st " " $i
+                    printf "%s: %s tracks, %s, %s segments, %s bytes", st, $2, $3, $4, $5}' "$logs/verify.log")
 else
   verify_result="FAILED (exit $?): $(tail -n 2 "$logs/verify.log" | tr '\n' ' ')"
 fi
@@ -440,7 +458,7 @@ total_secs=$(calc "$(now)-$bench_start")
 
 section "SUMMARY"
 echo "Machine : $cpu_model, nproc $(nproc), $mem_total RAM, $(uname -sr), work dir on $fs_type"
-echo "Versions: video-encoder $ve_commit ($VE_BIN)"
+echo "Versions: video-encoder source $ve_commit, binary $VE_BIN_ORIG ($ve_stamp)"
 [[ -z $build_note ]] || echo "          NOTE: $build_note"
 echo "          $ffmpeg_version"
 echo "          Shaka Packager $shaka_version"
@@ -464,7 +482,7 @@ for tool in "${tools[@]}"; do
   fi
   ratio=-; [[ $ve_wall == nan ]] || ratio=$(calc "$w/$ve_wall" | awk '{printf "%.2fx", $1}')
   printf '%-15s %10.3f %10.2f %10.1f %9.0f %9s %7s %11.1f %12s%s\n' "$tool" "$w" "$c" "$(calc "$r/1024")" \
-    "$(calc "$short_bytes/1e6/$w")" "$ratio" "${out_files[$tool]:--}" "$(mb "${out_bytes[$tool]:-0}")" \
+    "$(calc "$short_bytes/1e6/$w")" "$ratio" "${out_files[$tool]:--}" "$(mb "${out_bytes[$tool]:-nan}")" \
     "${mpd_duration[$tool]:--}" "$([[ -n ${failed[$tool]:-} ]] && echo "  (later run FAILED: ${failed[$tool]})")"
 done
 [[ -n $shaka_bin ]] || echo "shaka           skipped: $shaka_version"
