@@ -171,6 +171,7 @@ ve_stamp="$(date -r "$VE_BIN_ORIG" '+built %F %T'), sha256 $(sha256sum "$VE_BIN"
 shaka_bin="" shaka_version="skipped"
 if [[ $SKIP_SHAKA == 1 ]]; then
   echo "Shaka Packager: skipped (SKIP_SHAKA=1)"
+  shaka_version="skipped (SKIP_SHAKA=1)"
 else
   case $(uname -m) in
     x86_64) shaka_name=packager-linux-x64 ;;
@@ -481,11 +482,12 @@ for tool in "${tools[@]}"; do
     printf '%-15s %s\n' "$tool" "FAILED: ${failed[$tool]:-no result}"; continue
   fi
   ratio=-; [[ $ve_wall == nan ]] || ratio=$(calc "$w/$ve_wall" | awk '{printf "%.2fx", $1}')
-  printf '%-15s %10.3f %10.2f %10.1f %9.0f %9s %7s %11.1f %12s%s\n' "$tool" "$w" "$c" "$(calc "$r/1024")" \
-    "$(calc "$short_bytes/1e6/$w")" "$ratio" "${out_files[$tool]:--}" "$(mb "${out_bytes[$tool]:-nan}")" \
-    "${mpd_duration[$tool]:--}" "$([[ -n ${failed[$tool]:-} ]] && echo "  (later run FAILED: ${failed[$tool]})")"
+  out_mb=-; [[ -z ${out_bytes[$tool]:-} ]] || out_mb=$(mb "${out_bytes[$tool]}" | awk '{printf "%.1f", $1}')
+  printf '%-15s %10.3f %10.2f %10.1f %9.0f %9s %7s %11s %12s%s\n' "$tool" "$w" "$c" "$(calc "$r/1024")" \
+    "$(calc "$short_bytes/1e6/$w")" "$ratio" "${out_files[$tool]:--}" "$out_mb" \
+    "${mpd_duration[$tool]:--}" "$([[ -n ${failed[$tool]:-} ]] && echo "  (only $(wc -l <"$results/$tool.tsv")/$RUNS runs: then FAILED, ${failed[$tool]})")"
 done
-[[ -n $shaka_bin ]] || echo "shaka           skipped: $shaka_version"
+[[ -n $shaka_bin ]] || echo "shaka           ${shaka_version}"
 echo "video-encoder --verify: $verify_result"
 echo
 
@@ -495,7 +497,10 @@ printf '%-8s %10s %10s %10s %10s %9s\n' "" "(s)" "(s)" "(MiB)" "(MiB)" ""
 for pair in "5-min:video-encoder:$short_dur:$short_bytes" "20-min:ve-20min:$long_dur:$long_bytes"; do
   IFS=: read -r label key dur bytes <<<"$pair"
   w=$(stat_of "$key" 1 median)
-  if [[ $w == nan ]]; then printf '%-8s %10.1f  FAILED %s\n' "$label" "$dur" "$long_failed"; continue; fi
+  if [[ $w == nan ]]; then
+    why=$long_failed; [[ $key == ve-20min ]] || why=${failed[video-encoder]:-no result}
+    printf '%-8s %10.1f  FAILED: %s\n' "$label" "$dur" "$why"; continue
+  fi
   printf '%-8s %10.1f %10.3f %10.1f %10.1f %9.0f\n' "$label" "$dur" "$w" "$(calc "$(stat_of "$key" 3 median)/1024")" \
     "$(calc "$(stat_of "$key" 3 maximum)/1024")" "$(calc "$bytes/1e6/$w")"
 done
