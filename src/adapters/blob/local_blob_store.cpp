@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/blob/local_blob_store.hpp"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <sstream>
+
+#include "core/job_request.hpp"
+
+namespace ve::adapters::blob {
+namespace {
+
+core::Status copy_atomically(const std::filesystem::path& from, const std::filesystem::path& to) {
+  // Written beside the target and renamed, so a reader never sees half a file.
+  static std::atomic<unsigned> counter{0};
+  std::ostringstream tmp_name;
+  tmp_name << '.' << to.filename().string() << ".part-" << ::getpid() << '-' << counter.fetch_add(1);
+  const auto tmp = to.parent_path() / tmp_name.str();
+  std::error_code ec;
+  std::filesystem::create_directories(to.parent_path(), ec);
+  if (ec) return core::fail(core::Error::internal("cannot create " + to.parent_path().string() + ": " + ec.message()));
+  // copy_file streams in the kernel (sendfile/copy_file_range); nothing is held in memory.
+  std::filesystem::copy_file(from, tmp, std::filesystem::copy_options::overwrite_existing, ec);
+  if (!ec) std::filesystem::rename(tmp, to, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+    return core::fail(core::Error::internal("cannot copy " + from.string() + " to " + to.string() + ": " + ec.message()));
+  }
+  return {};
+}
+
+}  // namespace
+
+core::Result<std::filesystem::path> LocalBlobStore::object_path(const std::string& bucket, const std::string& key) const {
+  if (auto ok = core::validate_object_key(bucket); !ok || bucket.find('/') != std::string::npos) {
+    return core::fail(core::Error::invalid_input("invalid bucket name '" + bucket + "'"));
+  }
+  if (auto ok = core::validate_object_key(key); !ok) return core::fail(ok.error());
+  return root_ / bucket / key;
+}
+
+core::Status LocalBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+  auto path = object_path(bucket, key);
+  if (!path) return core::fail(path.error());
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(*path, ec)) {
+    return core::fail(core::Error::not_found("input not found: " + bucket + "/" + key));
+  }
+  return copy_atomically(*path, to);
+}
+
+core::Status LocalBlobStore::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {
+  auto path = object_path(bucket, key);
+  if (!path) return core::fail(path.error());
+  return copy_atomically(from, *path);
+}
+
+}  // namespace ve::adapters::blob

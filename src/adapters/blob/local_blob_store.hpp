@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <filesystem>
+
+#include "ports/blob_store.hpp"
+
+namespace ve::adapters::blob {
+
+// Buckets as folders: bucket B is <root>/B and object key K the file <root>/B/K. Keys are
+// validated (core::validate_object_key) so nothing resolves outside the bucket. Uploads land
+// atomically (written beside the target, then renamed). Thread-safe.
+class LocalBlobStore final : public ports::BlobStore {
+ public:
+  explicit LocalBlobStore(std::filesystem::path root) : root_(std::move(root)) {}
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
+  core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
+
+ private:
+  core::Result<std::filesystem::path> object_path(const std::string& bucket, const std::string& key) const;
+  std::filesystem::path root_;
+};
+
+}  // namespace ve::adapters::blob

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/config.hpp"
+
+#include <charconv>
+#include <regex>
+#include <sstream>
+
+namespace ve::core {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+Error bad(const std::string& name, const std::string& why) {
+  return Error::invalid_input("configuration: " + name + " " + why);
+}
+
+Status read_int(const Settings& s, const char* name, int min, int max, int& out) {
+  const auto it = s.find(name);
+  if (it == s.end() || it->second.empty()) return {};
+  int v = 0;
+  const auto& text = it->second;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+    return fail(bad(name, "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max) +
+                              ", not '" + text + "'"));
+  }
+  out = v;
+  return {};
+}
+
+Status read_bool(const Settings& s, const char* name, bool& out) {
+  const auto it = s.find(name);
+  if (it == s.end() || it->second.empty()) return {};
+  const std::string& v = it->second;
+  if (v == "true" || v == "TRUE" || v == "True" || v == "1" || v == "yes") {
+    out = true;
+  } else if (v == "false" || v == "FALSE" || v == "False" || v == "0" || v == "no") {
+    out = false;
+  } else {
+    return fail(bad(name, "must be true or false, not '" + v + "'"));
+  }
+  return {};
+}
+
+void read_string(const Settings& s, const char* name, std::string& out) {
+  const auto it = s.find(name);
+  if (it != s.end() && !it->second.empty()) out = it->second;
+}
+
+Status read_name(const Settings& s, const char* name, std::string& out) {
+  read_string(s, name, out);
+  static const std::regex kSafe("[A-Za-z0-9._:/-]{1,255}");
+  if (!std::regex_match(out, kSafe)) return fail(bad(name, "must be 1-255 letters, digits or . _ : / -"));
+  return {};
+}
+
+// Bucket names as S3 and Google Cloud Storage allow them, which also keeps the local folder backend
+// inside STORAGE_ROOT.
+Status read_bucket(const Settings& s, const char* name, std::string& out) {
+  read_string(s, name, out);
+  static const std::regex kBucket("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+  if (!std::regex_match(out, kBucket) || out.find("..") != std::string::npos) {
+    return fail(bad(name, "must be a bucket name: 1-63 letters, digits, '.', '_' or '-', not '" + out + "'"));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Settings> parse_dotenv(std::string_view text) {
+  Settings out;
+  int line_no = 0;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t end = std::min(text.find('\n', start), text.size());
+    std::string_view line = trim(text.substr(start, end - start));
+    ++line_no;
+    start = end + 1;
+    if (line.empty() || line.front() == '#') continue;
+    if (line.starts_with("export ")) line = trim(line.substr(7));
+    const size_t eq = line.find('=');
+    if (eq == std::string_view::npos || eq == 0) {
+      return fail(Error::invalid_input(".env line " + std::to_string(line_no) + ": expected KEY=VALUE"));
+    }
+    std::string_view key = trim(line.substr(0, eq));
+    std::string_view value = trim(line.substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (const size_t hash = value.find(" #"); hash != std::string_view::npos) {
+      value = trim(value.substr(0, hash));
+    }
+    out[std::string(key)] = std::string(value);
+  }
+  return out;
+}
+
+Result<Config> load_config(const Settings& s) {
+  Config c;
+  if (const auto it = s.find("DB_TYPE"); it != s.end() && !it->second.empty()) {
+    if (it->second == "sqlite3" || it->second == "sqlite") {
+      c.database = DatabaseType::Sqlite;
+    } else if (it->second == "postgres" || it->second == "postgresql") {
+      c.database = DatabaseType::Postgres;
+    } else {
+      return fail(bad("DB_TYPE", "must be sqlite3 or postgres, not '" + it->second + "'"));
+    }
+  }
+  read_string(s, "DSN", c.dsn);
+  if (c.database == DatabaseType::Postgres && c.dsn.empty()) {
+    return fail(bad("DSN", "is required when DB_TYPE is postgres (e.g. postgresql://user:pass@127.0.0.1:5432/db)"));
+  }
+  std::string path;
+  read_string(s, "localStoragePath", path);
+  if (!path.empty()) c.local_storage_path = path;
+  if (c.dsn.empty()) c.dsn = (c.local_storage_path / "video-encoder.db").string();
+  read_string(s, "STORAGE_ROOT", path = "");
+  if (!path.empty()) c.storage_root = path;
+  for (auto ok : {read_bool(s, "AUTO_MIGRATE_DB", c.auto_migrate), read_bool(s, "DEBUG", c.debug),
+                  read_bucket(s, "inputBucketName", c.input_bucket), read_bucket(s, "outputBucketName", c.output_bucket),
+                  read_int(s, "CONCURRENCY_WORKERS", 1, 256, c.workers),
+                  read_int(s, "CONCURRENCY_UPLOAD", 1, 256, c.upload_concurrency),
+                  read_int(s, "RABBITMQ_DEFAULT_PORT", 1, 65535, c.amqp.port),
+                  read_name(s, "RABBITMQ_CONSUMER_QUEUE_NAME", c.amqp.queue),
+                  read_name(s, "RABBITMQ_NOTIFICATION_EX", c.amqp.notification_exchange),
+                  read_name(s, "RABBITMQ_NOTIFICATION_ROUTING_KEY", c.amqp.routing_key),
+                  read_name(s, "RABBITMQ_DLX", c.amqp.dead_letter_exchange),
+                  read_name(s, "RABBITMQ_CONSUMER_NAME", c.amqp.consumer_name)}) {
+    if (!ok) return fail(ok.error());
+  }
+  read_string(s, "RABBITMQ_DEFAULT_USER", c.amqp.user);
+  read_string(s, "RABBITMQ_DEFAULT_PASS", c.amqp.password);
+  read_string(s, "RABBITMQ_DEFAULT_HOST", c.amqp.host);
+  read_string(s, "RABBITMQ_DEFAULT_VHOST", c.amqp.vhost);
+  if (const auto it = s.find("SEGMENT_DURATION"); it != s.end() && !it->second.empty()) {
+    try {
+      size_t used = 0;
+      c.segment_duration_seconds = std::stod(it->second, &used);
+      if (used != it->second.size() || !(c.segment_duration_seconds >= 0.1 && c.segment_duration_seconds <= 600)) {
+        throw std::invalid_argument("range");
+      }
+    } catch (const std::exception&) {
+      return fail(bad("SEGMENT_DURATION", "must be a number of seconds from 0.1 to 600"));
+    }
+  }
+  c.amqp.prefetch = c.workers;
+  return c;
+}
+
+std::string describe(const Config& c) {
+  // postgresql://user:secret@host/db -> postgresql://user:***@host/db; key=value DSNs lose password=.
+  std::string dsn = std::regex_replace(c.dsn, std::regex("(://[^:/@]*:)[^@]*@"), "$1***@");
+  dsn = std::regex_replace(dsn, std::regex("(password\\s*=\\s*)('[^']*'|\\S+)"), "$1***");
+  std::ostringstream o;
+  o << "DB_TYPE=" << (c.database == DatabaseType::Sqlite ? "sqlite3" : "postgres") << " DSN=" << dsn
+    << " localStoragePath=" << c.local_storage_path.string() << " STORAGE_ROOT=" << c.storage_root.string()
+    << " inputBucketName=" << c.input_bucket << " outputBucketName=" << c.output_bucket
+    << " CONCURRENCY_WORKERS=" << c.workers << " CONCURRENCY_UPLOAD=" << c.upload_concurrency
+    << " RABBITMQ=" << c.amqp.user << ":***@" << c.amqp.host << ":" << c.amqp.port << c.amqp.vhost
+    << " queue=" << c.amqp.queue << " exchange=" << c.amqp.notification_exchange
+    << " routing_key=" << c.amqp.routing_key << " dlx=" << c.amqp.dead_letter_exchange;
+  return o.str();
+}
+
+}  // namespace ve::core

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/job.hpp"
+
+namespace ve::ports {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+struct VideoRecord {
+  std::string id;  // UUID
+  std::string resource_id;
+  std::string file_path;
+  TimePoint created_at;
+};
+
+struct JobRecord {
+  std::string id;  // UUID
+  std::string output_bucket_path;
+  core::JobStatus status = core::JobStatus::Starting;
+  std::string error;  // empty unless FAILED
+  TimePoint created_at;
+  TimePoint updated_at;
+  VideoRecord video;
+};
+
+struct JobEvent {
+  core::JobStatus status = core::JobStatus::Starting;
+  TimePoint at;
+};
+
+// Durable record of videos, jobs and every status change. Implementations are safe to call from
+// several threads at once. Errors: Transient when the database is unreachable (retry later),
+// NotFound for an unknown job id, InvalidInput for a status change the job's state forbids,
+// Internal otherwise.
+class JobStore {
+ public:
+  virtual ~JobStore() = default;
+
+  // Creates the video and its job in state STARTING (with its first event) in one transaction.
+  virtual core::Status create_job(const JobRecord& job) = 0;
+
+  // Moves a job to `status` (error text for FAILED), stamps updated_at and appends an event,
+  // atomically. InvalidInput when core::can_transition forbids it.
+  virtual core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) = 0;
+
+  virtual core::Result<std::optional<JobRecord>> find_job(const std::string& job_id) = 0;
+
+  // Jobs, newest first, optionally only those in one status.
+  virtual core::Result<std::vector<JobRecord>> list_jobs(std::optional<core::JobStatus> status) = 0;
+
+  // A job's status changes, oldest first.
+  virtual core::Result<std::vector<JobEvent>> job_events(const std::string& job_id) = 0;
+};
+
+}  // namespace ve::ports

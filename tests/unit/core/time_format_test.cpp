@@ -1,0 +1,32 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "core/time_format.hpp"
+
+#include <gtest/gtest.h>
+
+#include "core/uuid.hpp"
+
+namespace ve::core {
+namespace {
+
+TEST(TimeFormat, Rfc3339RoundTripWithMilliseconds) {
+  using namespace std::chrono;
+  const auto t = sys_days{2024y / 2 / 29} + 23h + 59min + 58s + 7ms;
+  EXPECT_EQ(format_rfc3339(t), "2024-02-29T23:59:58.007Z");
+  EXPECT_EQ(parse_rfc3339("2024-02-29T23:59:58.007Z"), t);
+  EXPECT_EQ(parse_rfc3339("2024-02-29T23:59:58+00:00"), t - 7ms);
+  EXPECT_EQ(parse_rfc3339("2024-02-29T23:59:58.0071234Z"), t);
+  EXPECT_FALSE(parse_rfc3339("2023-02-29T00:00:00Z"));
+  EXPECT_FALSE(parse_rfc3339("yesterday"));
+  EXPECT_FALSE(parse_rfc3339("2024-01-01T00:00:00"));
+}
+
+TEST(Uuid, Version4Layout) {
+  std::array<uint8_t, 16> bytes;
+  bytes.fill(0xff);
+  EXPECT_EQ(uuid_v4(bytes), "ffffffff-ffff-4fff-bfff-ffffffffffff");
+  bytes.fill(0);
+  EXPECT_EQ(uuid_v4(bytes), "00000000-0000-4000-8000-000000000000");
+}
+
+}  // namespace
+}  // namespace ve::core

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fakes/fakes.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace ve::fakes {
+namespace {
+
+std::string read_file(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_file(const std::filesystem::path& p, const std::string& bytes) {
+  std::filesystem::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+}  // namespace
+
+core::Status FakeJobStore::create_job(const ports::JobRecord& job) {
+  if (auto ok = failures.tick(); !ok) return ok;
+  std::lock_guard lock(mutex_);
+  jobs_.push_back(job);
+  events_[job.id].push_back({job.status, job.created_at});
+  return {};
+}
+
+core::Status FakeJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
+  if (auto ok = failures.tick(); !ok) return ok;
+  std::lock_guard lock(mutex_);
+  for (auto& job : jobs_) {
+    if (job.id != job_id) continue;
+    if (!core::can_transition(job.status, status)) {
+      return core::fail(core::Error::invalid_input(std::string("forbidden transition to ") + core::to_string(status)));
+    }
+    job.status = status;
+    job.error = error;
+    job.updated_at = std::chrono::system_clock::now();
+    events_[job_id].push_back({status, job.updated_at});
+    return {};
+  }
+  return core::fail(core::Error::not_found("no job " + job_id));
+}
+
+core::Result<std::optional<ports::JobRecord>> FakeJobStore::find_job(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  for (const auto& job : jobs_) {
+    if (job.id == job_id) return std::optional<ports::JobRecord>(job);
+  }
+  return std::optional<ports::JobRecord>{};
+}
+
+core::Result<std::vector<ports::JobRecord>> FakeJobStore::list_jobs(std::optional<core::JobStatus> status) {
+  std::lock_guard lock(mutex_);
+  std::vector<ports::JobRecord> out;
+  for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
+    if (!status || it->status == *status) out.push_back(*it);
+  }
+  return out;
+}
+
+core::Result<std::vector<ports::JobEvent>> FakeJobStore::job_events(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  return events_[job_id];
+}
+
+core::Status FakeBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+  std::lock_guard lock(mutex_);
+  const auto it = objects_.find(bucket + "/" + key);
+  if (it == objects_.end()) return core::fail(core::Error::not_found("input not found: " + bucket + "/" + key));
+  write_file(to, it->second);
+  return {};
+}
+
+core::Status FakeBlobStore::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {
+  if (auto ok = upload_failures.tick(); !ok) return ok;
+  std::string bytes = read_file(from);
+  std::lock_guard lock(mutex_);
+  objects_[bucket + "/" + key] = std::move(bytes);
+  return {};
+}
+
+void FakeBlobStore::put(const std::string& bucket, const std::string& key, std::string bytes) {
+  std::lock_guard lock(mutex_);
+  objects_[bucket + "/" + key] = std::move(bytes);
+}
+
+std::map<std::string, std::string> FakeBlobStore::objects() {
+  std::lock_guard lock(mutex_);
+  return objects_;
+}
+
+core::Result<ports::PackageSummary> FakePackager::package(const std::filesystem::path& input,
+                                                          const std::filesystem::path& output_dir,
+                                                          const ports::PackageOptions&, const ports::ProgressFn&) {
+  if (read_file(input) == "corrupt") {
+    return core::fail(core::Error::invalid_input(input.string() + ": not a valid MP4 file"));
+  }
+  write_file(output_dir / "manifest.mpd", "<MPD/>");
+  write_file(output_dir / "init-video0.mp4", "init");
+  write_file(output_dir / "seg-video0-00001.m4s", "segment");
+  ports::PackageSummary s;
+  s.tracks = 1;
+  s.segments = 1;
+  return s;
+}
+
+core::Status FakePublisher::publish(const std::string& body) {
+  if (auto ok = failures.tick(); !ok) return ok;
+  std::lock_guard lock(mutex_);
+  published_.push_back(body);
+  return {};
+}
+
+std::vector<std::string> FakePublisher::published() {
+  std::lock_guard lock(mutex_);
+  return published_;
+}
+
+}  // namespace ve::fakes

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+// In-memory stand-ins for the ports, for unit tests of the app layer. Each can be told to fail its
+// Nth call with a given error. They never replace the adapters' integration tests.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ports/blob_store.hpp"
+#include "ports/job_source.hpp"
+#include "ports/job_store.hpp"
+#include "ports/packager.hpp"
+
+namespace ve::fakes {
+
+// Fails the call numbered `at` (1-based) with `error`; counts calls thread-safely.
+class FailureSchedule {
+ public:
+  void fail_call(int at, core::Error error) {
+    std::lock_guard lock(mutex_);
+    at_ = at;
+    error_ = std::move(error);
+  }
+  core::Status tick() {
+    std::lock_guard lock(mutex_);
+    if (++calls_ == at_) return core::fail(error_);
+    return {};
+  }
+
+ private:
+  std::mutex mutex_;
+  int calls_ = 0;
+  int at_ = -1;
+  core::Error error_;
+};
+
+class FakeJobStore final : public ports::JobStore {
+ public:
+  core::Status create_job(const ports::JobRecord& job) override;
+  core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) override;
+  core::Result<std::optional<ports::JobRecord>> find_job(const std::string& job_id) override;
+  core::Result<std::vector<ports::JobRecord>> list_jobs(std::optional<core::JobStatus> status) override;
+  core::Result<std::vector<ports::JobEvent>> job_events(const std::string& job_id) override;
+  FailureSchedule failures;
+
+ private:
+  std::mutex mutex_;
+  std::vector<ports::JobRecord> jobs_;
+  std::map<std::string, std::vector<ports::JobEvent>> events_;
+};
+
+class FakeBlobStore final : public ports::BlobStore {
+ public:
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
+  core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
+  void put(const std::string& bucket, const std::string& key, std::string bytes);
+  std::map<std::string, std::string> objects();  // "bucket/key" -> bytes
+  FailureSchedule upload_failures;
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::string> objects_;
+};
+
+// Writes a small presentation (manifest and two segments) for any input except one whose bytes
+// are "corrupt", which fails as a packager does with bad media.
+class FakePackager final : public ports::Packager {
+ public:
+  core::Result<ports::PackageSummary> package(const std::filesystem::path& input, const std::filesystem::path& output_dir,
+                                              const ports::PackageOptions& options,
+                                              const ports::ProgressFn& progress) override;
+};
+
+class FakePublisher final : public ports::ResultPublisher {
+ public:
+  core::Status publish(const std::string& body) override;
+  std::vector<std::string> published();
+  FailureSchedule failures;
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> published_;
+};
+
+}  // namespace ve::fakes
