@@ -5,11 +5,14 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <optional>
 #include <thread>
 
 #include "adapters/media/dash_packager.hpp"
 #include "app/batch_package.hpp"
 #include "main/console_progress.hpp"
+#include "main/service_commands.hpp"
+#include "main/settings_from_environment.hpp"
 
 namespace {
 
@@ -46,6 +49,22 @@ int run_package(const PackageArgs& args) {
   return failed == 0 ? 0 : 1;
 }
 
+// Configuration for the service commands; prints the reason and returns nullopt when it is wrong.
+std::optional<ve::core::Config> service_config() {
+  auto settings = ve::main::settings_from_environment();
+  if (!settings) {
+    spdlog::error("{}", settings.error().message);
+    return std::nullopt;
+  }
+  auto config = ve::core::load_config(*settings);
+  if (!config) {
+    spdlog::error("{}", config.error().message);
+    return std::nullopt;
+  }
+  if (config->debug) spdlog::set_level(spdlog::level::debug);
+  return *config;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,9 +85,27 @@ int main(int argc, char** argv) {
   package->add_flag("--verify", args.verify, "Re-read each presentation and compare it with its input");
   package->add_flag("--quiet,-q", args.quiet, "No progress output");
 
+  CLI::App* serve = cli.add_subcommand(
+      "serve", "Consume jobs from RabbitMQ, package them, upload the output and publish the results "
+               "(configuration: .env and environment variables, see .env.example)");
+
+  std::string resource_id, file_path;
+  CLI::App* submit = cli.add_subcommand("submit", "Publish one job message to the job queue");
+  submit->add_option("--resource-id", resource_id, "The producer's id for the video")->required();
+  submit->add_option("--file-path", file_path, "Object key of the input video in the input bucket")->required();
+
+  std::optional<std::string> status;
+  CLI::App* jobs = cli.add_subcommand("jobs", "List recorded jobs, newest first");
+  jobs->add_option("--status", status, "Only jobs in this status (e.g. FAILED)");
+
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(debug ? spdlog::level::debug : spdlog::level::info);
   ve::adapters::media::route_libav_logs();
   if (package->parsed()) return run_package(args);
+  const auto config = service_config();
+  if (!config) return 2;
+  if (serve->parsed()) return ve::main::serve(*config);
+  if (submit->parsed()) return ve::main::submit(*config, resource_id, file_path);
+  if (jobs->parsed()) return ve::main::list_jobs(*config, status);
   return 2;
 }

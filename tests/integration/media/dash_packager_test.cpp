@@ -9,11 +9,13 @@
 #include <regex>
 
 #include "adapters/media/mpd_reader.hpp"
+#include "support/presentation_check.hpp"
 #include "support/test_support.hpp"
 
 namespace ve::adapters::media {
 namespace {
 
+using ve::testing::expect_presentation_matches;
 using ve::testing::TempDir;
 
 const std::vector<std::string> kMalformed = {"chunk_out_of_range.mp4", "invalid_userdata.mp4"};
@@ -25,41 +27,6 @@ core::Result<ports::PackageSummary> package(const std::filesystem::path& input, 
   options.verify = true;
   options.segment_duration_seconds = segment_seconds;
   return packager.package(input, out, options, nullptr);
-}
-
-int input_stream_of(const std::string& representation_id) {
-  std::smatch m;
-  EXPECT_TRUE(std::regex_search(representation_id, m, std::regex("([0-9]+)$"))) << representation_id;
-  return std::stoi(m[1]);
-}
-
-// The independent check: per representation, init + media segments joined in manifest order hold
-// exactly the packets of the matching input stream (ffmpeg's MD5 of packet data, ffprobe's count),
-// and the folder holds nothing the manifest does not name.
-void expect_presentation_matches(const std::filesystem::path& input, const std::filesystem::path& dir) {
-  auto reps = read_manifest(dir / "manifest.mpd");
-  ASSERT_TRUE(reps) << reps.error().message;
-  const auto input_hashes = ve::testing::stream_hashes(input);
-  const auto input_counts = ve::testing::packet_counts(input);
-  std::vector<std::string> named = {"manifest.mpd"};
-  TempDir scratch;
-  for (const auto& rep : *reps) {
-    std::vector<std::filesystem::path> parts = {rep.init_segment};
-    parts.insert(parts.end(), rep.media_segments.begin(), rep.media_segments.end());
-    for (const auto& p : parts) named.push_back(p.filename().string());
-    const auto joined = scratch / (rep.id + ".mp4");
-    ve::testing::concatenate(parts, joined);
-    const int stream = input_stream_of(rep.id);
-    ASSERT_LT(static_cast<size_t>(stream), input_hashes.size());
-    const auto hashes = ve::testing::stream_hashes(joined);
-    const auto counts = ve::testing::packet_counts(joined);
-    ASSERT_EQ(hashes.size(), 1u) << rep.id;
-    EXPECT_EQ(hashes[0], input_hashes[stream]) << input << " " << rep.id;
-    ASSERT_EQ(counts.size(), 1u);
-    EXPECT_EQ(counts[0], input_counts[stream]) << input << " " << rep.id;
-  }
-  std::sort(named.begin(), named.end());
-  EXPECT_EQ(ve::testing::list_names(dir), named);
 }
 
 class GoodSharedMedia : public ::testing::TestWithParam<std::string> {};

@@ -65,7 +65,9 @@ core::Result<std::vector<ports::JobRecord>> FakeJobStore::list_jobs(std::optiona
 
 core::Result<std::vector<ports::JobEvent>> FakeJobStore::job_events(const std::string& job_id) {
   std::lock_guard lock(mutex_);
-  return events_[job_id];
+  const auto it = events_.find(job_id);
+  if (it == events_.end()) return core::fail(core::Error::not_found("no job " + job_id));
+  return it->second;
 }
 
 core::Status FakeBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/store/migrations.hpp"
+
+#include <array>
+
+namespace ve::adapters::store {
+namespace {
+
+// SQLite keeps UUIDs and timestamps as text (RFC 3339, UTC, microseconds, fixed width, so text
+// order is time order); PostgreSQL uses uuid and timestamptz.
+constexpr std::string_view kV1Sqlite = R"sql(
+CREATE TABLE videos (
+  id TEXT PRIMARY KEY NOT NULL,
+  resource_id TEXT NOT NULL,
+  file_path TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE jobs (
+  id TEXT PRIMARY KEY NOT NULL,
+  output_bucket_path TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('STARTING', 'DOWNLOADING', 'FRAGMENTING', 'ENCODING',
+                                         'UPLOADING', 'FINISHING', 'COMPLETED', 'FAILED')),
+  video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX jobs_video_id ON jobs (video_id);
+CREATE INDEX jobs_created_at ON jobs (created_at);
+CREATE INDEX jobs_status_created_at ON jobs (status, created_at);
+CREATE TABLE job_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX job_events_job_id ON job_events (job_id, id);
+)sql";
+
+constexpr std::string_view kV1Postgres = R"sql(
+CREATE TABLE videos (
+  id uuid PRIMARY KEY,
+  resource_id text NOT NULL,
+  file_path text NOT NULL,
+  created_at timestamptz NOT NULL
+);
+CREATE TABLE jobs (
+  id uuid PRIMARY KEY,
+  output_bucket_path text NOT NULL,
+  status text NOT NULL CHECK (status IN ('STARTING', 'DOWNLOADING', 'FRAGMENTING', 'ENCODING',
+                                         'UPLOADING', 'FINISHING', 'COMPLETED', 'FAILED')),
+  video_id uuid NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  error text,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+CREATE INDEX jobs_video_id ON jobs (video_id);
+CREATE INDEX jobs_created_at ON jobs (created_at);
+CREATE INDEX jobs_status_created_at ON jobs (status, created_at);
+CREATE TABLE job_events (
+  id bigserial PRIMARY KEY,
+  job_id uuid NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  status text NOT NULL,
+  at timestamptz NOT NULL
+);
+CREATE INDEX job_events_job_id ON job_events (job_id, id);
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, "videos, jobs and job_events", kV1Sqlite, kV1Postgres},
+}};
+
+}  // namespace
+
+std::span<const Migration> migrations() { return kMigrations; }
+
+int latest_schema_version() { return kMigrations.back().version; }
+
+std::string missing_schema_message(const std::string& where, int current_version) {
+  const std::string needed = std::to_string(latest_schema_version());
+  if (current_version == 0) {
+    return where + " has no video-encoder schema (no schema_migrations table) and AUTO_MIGRATE_DB is false; " +
+           "set AUTO_MIGRATE_DB=true to create it";
+  }
+  return where + " has schema version " + std::to_string(current_version) + " but this build needs " + needed +
+         " and AUTO_MIGRATE_DB is false; set AUTO_MIGRATE_DB=true to upgrade it";
+}
+
+}  // namespace ve::adapters::store

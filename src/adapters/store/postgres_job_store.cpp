@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/store/postgres_job_store.hpp"
+
+#include <libpq-fe.h>
+
+#include "adapters/store/migrations.hpp"
+#include "adapters/store/postgres_dsn.hpp"
+#include "adapters/store/postgres_pool.hpp"
+#include "core/time_format.hpp"
+#include "adapters/store/store_records.hpp"
+
+namespace ve::adapters::store {
+namespace {
+
+constexpr int kConnectTimeoutSeconds = 5;
+constexpr long long kMigrationLockKey = 0x76652d736368656dLL;  // "ve-schem"
+
+// Times travel as RFC 3339 text on the way in and as whole microseconds on the way out, both exact.
+constexpr std::string_view kSelectJobs =
+    "SELECT j.id::text, j.output_bucket_path, j.status, coalesce(j.error, ''),"
+    " (extract(epoch FROM j.created_at) * 1000000)::bigint, (extract(epoch FROM j.updated_at) * 1000000)::bigint,"
+    " v.id::text, v.resource_id, v.file_path, (extract(epoch FROM v.created_at) * 1000000)::bigint"
+    " FROM jobs j JOIN videos v ON v.id = j.video_id";
+
+constexpr std::string_view kNewestFirst = " ORDER BY j.created_at DESC, j.id DESC";
+
+ports::TimePoint from_micros(const pqxx::field& field) {
+  return ports::TimePoint(std::chrono::microseconds(field.as<long long>()));
+}
+
+core::Result<core::JobStatus> read_status(const pqxx::field& field, std::string_view what) {
+  const auto status = core::parse_job_status(field.c_str());
+  if (!status) return core::fail(core::Error::internal(std::string(what) + ": unknown status '" + field.c_str() + "'"));
+  return *status;
+}
+
+core::Result<ports::JobRecord> to_record(const pqxx::row& row, std::string_view what) {
+  ports::JobRecord job;
+  job.id = row[0].c_str();
+  job.output_bucket_path = row[1].c_str();
+  auto status = read_status(row[2], std::string(what) + ", job " + job.id);
+  if (!status) return core::fail(status.error());
+  job.status = *status;
+  job.error = row[3].c_str();
+  job.created_at = from_micros(row[4]);
+  job.updated_at = from_micros(row[5]);
+  job.video.id = row[6].c_str();
+  job.video.resource_id = row[7].c_str();
+  job.video.file_path = row[8].c_str();
+  job.video.created_at = from_micros(row[9]);
+  return job;
+}
+
+core::Result<std::vector<ports::JobRecord>> to_records(const pqxx::result& rows, std::string_view what) {
+  std::vector<ports::JobRecord> jobs;
+  jobs.reserve(rows.size());
+  for (const auto& row : rows) {
+    auto job = to_record(row, what);
+    if (!job) return core::fail(job.error());
+    jobs.push_back(std::move(*job));
+  }
+  return jobs;
+}
+
+// Applies missing migrations (when `migrate`) and returns the schema version. The advisory lock
+// makes a second process starting at the same time wait, then find nothing left to do.
+core::Result<int> prepare_schema(pqxx::work& tx, bool migrate, const std::string& where) {
+  if (migrate) {
+    tx.exec("SET LOCAL client_min_messages = warning");
+    tx.exec_params("SELECT pg_advisory_xact_lock($1)", kMigrationLockKey);
+    tx.exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+  }
+  if (tx.exec1("SELECT to_regclass('schema_migrations') IS NULL")[0].as<bool>()) return 0;
+  int current = tx.exec1("SELECT coalesce(max(version), 0) FROM schema_migrations")[0].as<int>();
+  if (!migrate) return current;
+  for (const Migration& m : migrations()) {
+    if (m.version <= current) continue;
+    tx.exec(std::string(m.postgres));
+    tx.exec_params("INSERT INTO schema_migrations (version) VALUES ($1)", m.version);
+    spdlog::info("{}: applied migration {} ({})", where, m.version, m.description);
+    current = m.version;
+  }
+  return current;
+}
+
+// Names the database for messages from the DSN's parts, so no password can slip in. A malformed
+// DSN is a configuration mistake, not an outage: Internal, where connecting would say Transient.
+core::Result<std::string> describe(const std::string& dsn) {
+  char* parse_error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(dsn.c_str(), &parse_error);
+  if (!options) {
+    std::string reason = parse_error ? parse_error : "out of memory";
+    PQfreemem(parse_error);
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+    return core::fail(core::Error::internal("the PostgreSQL DSN is malformed: " + scrub(reason, dsn_secrets(dsn)) +
+                                            "; fix the DSN setting"));
+  }
+  std::string database, host, port, user;
+  for (const PQconninfoOption* o = options; o->keyword; ++o) {
+    const std::string_view keyword = o->keyword;
+    const std::string value = o->val ? o->val : "";
+    if (keyword == "dbname") database = value;
+    if (keyword == "host" || (keyword == "hostaddr" && host.empty())) host = value;
+    if (keyword == "port") port = value;
+    if (keyword == "user") user = value;
+  }
+  PQconninfoFree(options);
+  // libpq's default database is the user's name.
+  const std::string name = !database.empty() ? database : !user.empty() ? user : "(default)";
+  std::string where = "PostgreSQL database " + name;
+  if (!host.empty()) where += " at " + host + (port.empty() ? "" : ":" + port);
+  if (!user.empty()) where += " as " + user;
+  return scrub(where, dsn_secrets(dsn));
+}
+
+}  // namespace
+
+PostgresJobStore::PostgresJobStore(std::unique_ptr<PostgresPool> pool) : pool_(std::move(pool)) {}
+
+PostgresJobStore::~PostgresJobStore() = default;
+
+core::Result<std::unique_ptr<PostgresJobStore>> PostgresJobStore::open(const std::string& dsn, bool migrate) {
+  auto where = describe(dsn);
+  if (!where) return core::fail(where.error());
+  auto pool = std::make_unique<PostgresPool>(with_connect_timeout(dsn, kConnectTimeoutSeconds), *where);
+  auto version = pool->transact<int>(migrate ? "migrating the schema of " + *where : "checking the schema of " + *where,
+                                     [&](pqxx::work& tx) { return prepare_schema(tx, migrate, *where); });
+  if (!version) return core::fail(version.error());
+  if (*version < latest_schema_version()) {
+    return core::fail(core::Error::internal(missing_schema_message(*where, *version)));
+  }
+  if (*version > latest_schema_version()) {
+    spdlog::warn("{} has schema version {}, newer than this build's {}", *where, *version, latest_schema_version());
+  }
+  return std::unique_ptr<PostgresJobStore>(new PostgresJobStore(std::move(pool)));
+}
+
+core::Status PostgresJobStore::create_job(const ports::JobRecord& job) {
+  if (auto ok = validate_new_job(job); !ok) return ok;
+  const std::string id = normalize_id(job.id);
+  const std::string video_id = normalize_id(job.video.id);
+  const std::string created = core::format_rfc3339(stamp_or_now(job.created_at));
+  const std::string video_created = core::format_rfc3339(stamp_or_now(job.video.created_at));
+  return pool_->transact<void>("creating job " + id + " in " + pool_->where(), [&](pqxx::work& tx) -> core::Status {
+    if (!tx.exec_params("SELECT 1 FROM jobs WHERE id = $1", id).empty()) return core::fail(job_exists(id));
+    // A video already recorded (a job retried under a new id) keeps its first description.
+    tx.exec_params("INSERT INTO videos (id, resource_id, file_path, created_at) VALUES ($1, $2, $3, $4::timestamptz)"
+                   " ON CONFLICT (id) DO NOTHING",
+                   video_id, job.video.resource_id, job.video.file_path, video_created);
+    tx.exec_params("INSERT INTO jobs (id, output_bucket_path, status, video_id, error, created_at, updated_at)"
+                   " VALUES ($1, $2, 'STARTING', $3, NULL, $4::timestamptz, $4::timestamptz)",
+                   id, job.output_bucket_path, video_id, created);
+    tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, 'STARTING', $2::timestamptz)", id, created);
+    return {};
+  });
+}
+
+core::Status PostgresJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  const std::string what = std::string("recording status ") + core::to_string(status) + " of job " + id + " in " +
+                           pool_->where();
+  return pool_->transact<void>(what, [&](pqxx::work& tx) -> core::Status {
+    // FOR UPDATE: concurrent changes to one job queue here, each checking the state the last left.
+    const auto rows = tx.exec_params(
+        "SELECT status, (extract(epoch FROM updated_at) * 1000000)::bigint FROM jobs WHERE id = $1 FOR UPDATE", id);
+    if (rows.empty()) return core::fail(unknown_job(id));
+    auto from = read_status(rows[0][0], what);
+    if (!from) return core::fail(from.error());
+    if (!core::can_transition(*from, status)) return core::fail(forbidden_transition(id, *from, status));
+
+    const std::string at = core::format_rfc3339(next_event_time(from_micros(rows[0][1])));
+    const std::string& error_text = status == core::JobStatus::Failed ? error : std::string();
+    tx.exec_params("UPDATE jobs SET status = $2, error = NULLIF($3, ''), updated_at = $4::timestamptz WHERE id = $1",
+                   id, core::to_string(status), error_text, at);
+    tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, $2, $3::timestamptz)", id,
+                   core::to_string(status), at);
+    return {};
+  });
+}
+
+core::Result<std::optional<ports::JobRecord>> PostgresJobStore::find_job(const std::string& job_id) {
+  using Found = std::optional<ports::JobRecord>;
+  if (!is_uuid(job_id)) return Found{};
+  const std::string id = normalize_id(job_id);
+  const std::string what = "reading job " + id + " from " + pool_->where();
+  return pool_->transact<Found>(what, [&](pqxx::work& tx) -> core::Result<Found> {
+    const auto rows = tx.exec_params(std::string(kSelectJobs) + " WHERE j.id = $1", id);
+    if (rows.empty()) return Found{};
+    auto job = to_record(rows[0], what);
+    if (!job) return core::fail(job.error());
+    return Found(std::move(*job));
+  });
+}
+
+core::Result<std::vector<ports::JobRecord>> PostgresJobStore::list_jobs(std::optional<core::JobStatus> status) {
+  const std::string what = "listing jobs in " + pool_->where();
+  return pool_->transact<std::vector<ports::JobRecord>>(what, [&](pqxx::work& tx) {
+    const auto rows = status ? tx.exec_params(std::string(kSelectJobs) + " WHERE j.status = $1" + std::string(kNewestFirst),
+                                              core::to_string(*status))
+                             : tx.exec(std::string(kSelectJobs) + std::string(kNewestFirst));
+    return to_records(rows, what);
+  });
+}
+
+core::Result<std::vector<ports::JobEvent>> PostgresJobStore::job_events(const std::string& job_id) {
+  using Events = std::vector<ports::JobEvent>;
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  const std::string what = "reading the history of job " + id + " from " + pool_->where();
+  return pool_->transact<Events>(what, [&](pqxx::work& tx) -> core::Result<Events> {
+    // One statement, so the job's existence and its events come from the same snapshot.
+    const auto rows = tx.exec_params(
+        "SELECT e.status, (extract(epoch FROM e.at) * 1000000)::bigint"
+        " FROM jobs j LEFT JOIN job_events e ON e.job_id = j.id WHERE j.id = $1 ORDER BY e.id",
+        id);
+    if (rows.empty()) return core::fail(unknown_job(id));
+    Events events;
+    for (const auto& row : rows) {
+      if (row[0].is_null()) continue;  // the job has no events (LEFT JOIN)
+      auto status = read_status(row[0], what);
+      if (!status) return core::fail(status.error());
+      events.push_back({*status, from_micros(row[1])});
+    }
+    return events;
+  });
+}
+
+}  // namespace ve::adapters::store

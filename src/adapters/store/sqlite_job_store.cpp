@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/store/sqlite_job_store.hpp"
+
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <thread>
+
+#include "adapters/store/migrations.hpp"
+#include "core/time_format.hpp"
+#include "adapters/store/sqlite_statement.hpp"
+#include "adapters/store/store_records.hpp"
+
+namespace ve::adapters::store {
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+constexpr std::string_view kSelectJobs =
+    "SELECT j.id, j.output_bucket_path, j.status, j.error, j.created_at, j.updated_at,"
+    " v.id, v.resource_id, v.file_path, v.created_at"
+    " FROM jobs j JOIN videos v ON v.id = j.video_id";
+
+std::string text(const std::optional<std::string>& column) { return column.value_or(""); }
+
+core::Result<ports::TimePoint> read_time(const std::optional<std::string>& column, std::string_view what) {
+  const auto t = core::parse_rfc3339(text(column));
+  if (!t) return core::fail(core::Error::internal(std::string(what) + ": unreadable time '" + text(column) + "'"));
+  return *t;
+}
+
+core::Result<core::JobStatus> read_status(const std::optional<std::string>& column, std::string_view what) {
+  const auto status = core::parse_job_status(text(column));
+  if (!status) return core::fail(core::Error::internal(std::string(what) + ": unknown status '" + text(column) + "'"));
+  return *status;
+}
+
+core::Result<ports::JobRecord> to_record(const SqlRow& row, std::string_view what) {
+  ports::JobRecord job;
+  job.id = text(row[0]);
+  job.output_bucket_path = text(row[1]);
+  job.error = text(row[3]);
+  job.video.id = text(row[6]);
+  job.video.resource_id = text(row[7]);
+  job.video.file_path = text(row[8]);
+  const std::string context = std::string(what) + ", job " + job.id;
+  auto status = read_status(row[2], context);
+  if (!status) return core::fail(status.error());
+  job.status = *status;
+  const std::pair<int, ports::TimePoint*> times[] = {{4, &job.created_at}, {5, &job.updated_at}, {9, &job.video.created_at}};
+  for (const auto& [column, field] : times) {
+    auto t = read_time(row[column], context);
+    if (!t) return core::fail(t.error());
+    *field = *t;
+  }
+  return job;
+}
+
+core::Result<int> schema_version(sqlite3* db, std::string_view what) {
+  auto tables = sqlite_query(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+                             {}, what);
+  if (!tables) return core::fail(tables.error());
+  if (text(tables->at(0)[0]) == "0") return 0;
+  auto version = sqlite_query(db, "SELECT coalesce(max(version), 0) FROM schema_migrations", {}, what);
+  if (!version) return core::fail(version.error());
+  return std::stoi(text(version->at(0)[0]));
+}
+
+// WAL lets readers in other processes run during a write; NORMAL sync is durable enough in WAL (a
+// power cut may lose the last commits, never corrupt the file). Switching a new file to WAL needs a
+// moment of exclusive access, and when another connection is opening the same file SQLite answers
+// SQLITE_BUSY at once instead of calling the busy handler: retry for as long as busy_timeout.
+core::Status configure(sqlite3* db, const std::string& what) {
+  if (auto ok = sqlite_exec_script(db, "PRAGMA foreign_keys = ON", what); !ok) return ok;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    auto ok = sqlite_exec_script(db, "PRAGMA journal_mode = WAL", what);
+    if (ok) break;
+    if (ok.error().kind != core::ErrorKind::Transient || std::chrono::steady_clock::now() > deadline) return ok;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return sqlite_exec_script(db, "PRAGMA synchronous = NORMAL", what);
+}
+
+// In one IMMEDIATE transaction, so a second process opening the same file waits, then finds
+// nothing left to do.
+core::Status migrate(sqlite3* db, const std::string& where) {
+  const std::string what = "migrating the schema of " + where;
+  auto tx = SqliteTransaction::begin(db, true, what);
+  if (!tx) return core::fail(tx.error());
+  auto ok = sqlite_exec_script(db,
+                               "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               " version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)",
+                               what);
+  if (!ok) return ok;
+  auto current = schema_version(db, what);
+  if (!current) return core::fail(current.error());
+  for (const Migration& m : migrations()) {
+    if (m.version <= *current) continue;
+    if (ok = sqlite_exec_script(db, std::string(m.sqlite), what); !ok) return ok;
+    const std::string now = core::format_rfc3339(std::chrono::system_clock::now());
+    ok = sqlite_exec(db, "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                     {std::int64_t{m.version}, now}, what);
+    if (!ok) return ok;
+    spdlog::info("{}: applied migration {} ({})", where, m.version, m.description);
+  }
+  return tx->commit(what);
+}
+
+}  // namespace
+
+SqliteJobStore::SqliteJobStore(std::filesystem::path file, SqliteDb db) : file_(std::move(file)), db_(std::move(db)) {}
+
+std::string SqliteJobStore::where() const { return "SQLite database " + file_.string(); }
+
+core::Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(const std::filesystem::path& file, bool migrate) {
+  const std::string where = "SQLite database " + file.string();
+  std::error_code ec;
+  if (!migrate && !std::filesystem::exists(file, ec)) {
+    return core::fail(core::Error::internal(where + " does not exist and AUTO_MIGRATE_DB is false; "
+                                            "set AUTO_MIGRATE_DB=true to create it"));
+  }
+  if (migrate && file.has_parent_path()) {
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      return core::fail(core::Error::internal("cannot create folder " + file.parent_path().string() + " for " +
+                                              where + ": " + ec.message()));
+    }
+  }
+
+  sqlite3* raw = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (migrate ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(file.c_str(), &raw, flags, nullptr);
+  SqliteDb db(raw);
+  if (rc != SQLITE_OK) return core::fail(sqlite_error(raw, rc, "opening " + where));
+  sqlite3_extended_result_codes(db.get(), 1);
+  sqlite3_busy_timeout(db.get(), kBusyTimeoutMs);
+  auto ok = configure(db.get(), "configuring " + where);
+  if (!ok) return core::fail(ok.error());
+  if (migrate) {
+    if (ok = store::migrate(db.get(), where); !ok) return core::fail(ok.error());
+  }
+  auto version = schema_version(db.get(), "reading the schema version of " + where);
+  if (!version) return core::fail(version.error());
+  if (*version < latest_schema_version()) return core::fail(core::Error::internal(missing_schema_message(where, *version)));
+  if (*version > latest_schema_version()) {
+    spdlog::warn("{} has schema version {}, newer than this build's {}", where, *version, latest_schema_version());
+  }
+  return std::unique_ptr<SqliteJobStore>(new SqliteJobStore(file, std::move(db)));
+}
+
+core::Status SqliteJobStore::create_job(const ports::JobRecord& job) {
+  if (auto ok = validate_new_job(job); !ok) return ok;
+  const std::string id = normalize_id(job.id);
+  const std::string video_id = normalize_id(job.video.id);
+  const std::string created = core::format_rfc3339(stamp_or_now(job.created_at));
+  const std::string video_created = core::format_rfc3339(stamp_or_now(job.video.created_at));
+  const std::string what = "creating job " + id + " in " + where();
+
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  auto tx = SqliteTransaction::begin(db, true, what);
+  if (!tx) return core::fail(tx.error());
+  auto existing = sqlite_query(db, "SELECT 1 FROM jobs WHERE id = ?1", {id}, what);
+  if (!existing) return core::fail(existing.error());
+  if (!existing->empty()) return core::fail(job_exists(id));
+  // A video already recorded (a job retried under a new id) keeps its first description.
+  auto ok = sqlite_exec(db,
+                        "INSERT INTO videos (id, resource_id, file_path, created_at) VALUES (?1, ?2, ?3, ?4)"
+                        " ON CONFLICT (id) DO NOTHING",
+                        {video_id, job.video.resource_id, job.video.file_path, video_created}, what);
+  if (!ok) return ok;
+  ok = sqlite_exec(db,
+                   "INSERT INTO jobs (id, output_bucket_path, status, video_id, error, created_at, updated_at)"
+                   " VALUES (?1, ?2, 'STARTING', ?3, NULL, ?4, ?4)",
+                   {id, job.output_bucket_path, video_id, created}, what);
+  if (!ok) return ok;
+  ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at) VALUES (?1, 'STARTING', ?2)", {id, created}, what);
+  if (!ok) return ok;
+  return tx->commit(what);
+}
+
+core::Status SqliteJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  const std::string what = std::string("recording status ") + core::to_string(status) + " of job " + id + " in " + where();
+
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  auto tx = SqliteTransaction::begin(db, true, what);
+  if (!tx) return core::fail(tx.error());
+  auto rows = sqlite_query(db, "SELECT status, updated_at FROM jobs WHERE id = ?1", {id}, what);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return core::fail(unknown_job(id));
+  auto from = read_status(rows->front()[0], what);
+  if (!from) return core::fail(from.error());
+  if (!core::can_transition(*from, status)) return core::fail(forbidden_transition(id, *from, status));
+  auto previous = read_time(rows->front()[1], what);
+  if (!previous) return core::fail(previous.error());
+
+  const std::string at = core::format_rfc3339(next_event_time(*previous));
+  const SqlValue error_value = status == core::JobStatus::Failed ? SqlValue{error} : SqlValue{nullptr};
+  auto ok = sqlite_exec(db, "UPDATE jobs SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
+                        {id, core::to_string(status), error_value, at}, what);
+  if (!ok) return ok;
+  ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at) VALUES (?1, ?2, ?3)",
+                   {id, core::to_string(status), at}, what);
+  if (!ok) return ok;
+  return tx->commit(what);
+}
+
+core::Result<std::optional<ports::JobRecord>> SqliteJobStore::find_job(const std::string& job_id) {
+  if (!is_uuid(job_id)) return std::optional<ports::JobRecord>{};
+  const std::string id = normalize_id(job_id);
+  const std::string what = "reading job " + id + " from " + where();
+  std::lock_guard lock(mutex_);
+  auto rows = sqlite_query(db_.get(), std::string(kSelectJobs) + " WHERE j.id = ?1", {id}, what);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return std::optional<ports::JobRecord>{};
+  auto job = to_record(rows->front(), what);
+  if (!job) return core::fail(job.error());
+  return std::optional<ports::JobRecord>(std::move(*job));
+}
+
+core::Result<std::vector<ports::JobRecord>> SqliteJobStore::list_jobs(std::optional<core::JobStatus> status) {
+  const std::string what = "listing jobs in " + where();
+  constexpr std::string_view kNewestFirst = " ORDER BY j.created_at DESC, j.rowid DESC";
+  std::lock_guard lock(mutex_);
+  auto rows = status ? sqlite_query(db_.get(), std::string(kSelectJobs) + " WHERE j.status = ?1" + std::string(kNewestFirst),
+                                    {core::to_string(*status)}, what)
+                     : sqlite_query(db_.get(), std::string(kSelectJobs) + std::string(kNewestFirst), {}, what);
+  if (!rows) return core::fail(rows.error());
+  std::vector<ports::JobRecord> jobs;
+  jobs.reserve(rows->size());
+  for (const auto& row : *rows) {
+    auto job = to_record(row, what);
+    if (!job) return core::fail(job.error());
+    jobs.push_back(std::move(*job));
+  }
+  return jobs;
+}
+
+core::Result<std::vector<ports::JobEvent>> SqliteJobStore::job_events(const std::string& job_id) {
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  const std::string what = "reading the history of job " + id + " from " + where();
+  std::lock_guard lock(mutex_);
+  // One statement, so the job's existence and its events come from the same snapshot.
+  auto rows = sqlite_query(db_.get(),
+                           "SELECT e.status, e.at FROM jobs j LEFT JOIN job_events e ON e.job_id = j.id"
+                           " WHERE j.id = ?1 ORDER BY e.id",
+                           {id}, what);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return core::fail(unknown_job(id));
+  std::vector<ports::JobEvent> events;
+  for (const auto& row : *rows) {
+    if (!row[0]) continue;  // the job has no events (LEFT JOIN)
+    auto status = read_status(row[0], what);
+    if (!status) return core::fail(status.error());
+    auto at = read_time(row[1], what);
+    if (!at) return core::fail(at.error());
+    events.push_back({*status, *at});
+  }
+  return events;
+}
+
+}  // namespace ve::adapters::store

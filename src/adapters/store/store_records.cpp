@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/store/store_records.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace ve::adapters::store {
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
+}
+
+std::string normalize_id(std::string_view id) {
+  std::string out(id);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+core::Status validate_new_job(const ports::JobRecord& job) {
+  if (!is_uuid(job.id)) return core::fail(core::Error::invalid_input("job id '" + job.id + "' is not a UUID"));
+  if (!is_uuid(job.video.id)) {
+    return core::fail(core::Error::invalid_input("video id '" + job.video.id + "' of job " + job.id + " is not a UUID"));
+  }
+  return {};
+}
+
+ports::TimePoint stamp_or_now(ports::TimePoint t) {
+  return t == ports::TimePoint{} ? std::chrono::system_clock::now() : t;
+}
+
+ports::TimePoint next_event_time(ports::TimePoint previous) {
+  return std::max(std::chrono::system_clock::now(), previous);
+}
+
+core::Error unknown_job(std::string_view job_id) {
+  return core::Error::not_found("no job " + std::string(job_id) + " in the job store");
+}
+
+core::Error forbidden_transition(std::string_view job_id, core::JobStatus from, core::JobStatus to) {
+  return core::Error::invalid_input("job " + std::string(job_id) + " is " + core::to_string(from) +
+                                    " and cannot move to " + core::to_string(to));
+}
+
+core::Error job_exists(std::string_view job_id) {
+  return core::Error::invalid_input("job " + std::string(job_id) + " already exists in the job store");
+}
+
+}  // namespace ve::adapters::store

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "core/job.hpp"
+#include "ports/job_store.hpp"
+
+// Rules both JobStore implementations share, so SQLite and PostgreSQL answer alike.
+namespace ve::adapters::store {
+
+// True for the canonical 8-4-4-4-12 hex form (either case).
+bool is_uuid(std::string_view text);
+
+// The lower-case form ids are stored in (PostgreSQL prints uuids that way).
+std::string normalize_id(std::string_view id);
+
+// InvalidInput unless the job and video ids are UUIDs.
+core::Status validate_new_job(const ports::JobRecord& job);
+
+// `t`, or now when the caller left it unset (the epoch).
+ports::TimePoint stamp_or_now(ports::TimePoint t);
+
+// The time for a new event: now, but never before the job's previous change, so a job's history
+// stays in order even if the clock steps back.
+ports::TimePoint next_event_time(ports::TimePoint previous);
+
+core::Error unknown_job(std::string_view job_id);
+core::Error forbidden_transition(std::string_view job_id, core::JobStatus from, core::JobStatus to);
+core::Error job_exists(std::string_view job_id);
+
+}  // namespace ve::adapters::store

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "main/service_commands.hpp"
+
+#include <signal.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+#include "adapters/amqp/amqp_client.hpp"
+#include "adapters/blob/local_blob_store.hpp"
+#include "adapters/media/dash_packager.hpp"
+#include "adapters/store/postgres_job_store.hpp"
+#include "adapters/store/sqlite_job_store.hpp"
+#include "app/job_processor.hpp"
+#include "app/worker_pool.hpp"
+#include "core/job_request.hpp"
+#include "core/time_format.hpp"
+
+namespace ve::main {
+namespace {
+
+core::Result<std::unique_ptr<ports::JobStore>> open_store(const core::Config& config) {
+  if (config.database == core::DatabaseType::Postgres) {
+    auto store = adapters::store::PostgresJobStore::open(config.dsn, config.auto_migrate);
+    if (!store) return core::fail(store.error());
+    return std::unique_ptr<ports::JobStore>(std::move(*store));
+  }
+  auto store = adapters::store::SqliteJobStore::open(config.dsn, config.auto_migrate);
+  if (!store) return core::fail(store.error());
+  return std::unique_ptr<ports::JobStore>(std::move(*store));
+}
+
+// Turns SIGINT/SIGTERM into a stop request. The signals must be blocked in every thread, so this
+// is created before any other thread starts.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::stop_source source) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    thread_ = std::jthread([this, source](std::stop_token own) mutable {
+      const timespec tick{0, 200'000'000};
+      while (!own.stop_requested() && !source.stop_requested()) {
+        const int sig = sigtimedwait(&signals_, nullptr, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+          spdlog::info("{} received: finishing jobs in progress, taking no new ones", strsignal(sig));
+          source.request_stop();
+        }
+      }
+    });
+  }
+
+ private:
+  sigset_t signals_;
+  std::jthread thread_;
+};
+
+int fail_with(const core::Error& e) {
+  spdlog::error("{}", e.message);
+  return 1;
+}
+
+}  // namespace
+
+int serve(const core::Config& config) {
+  std::stop_source stop;
+  StopOnSignal signals(stop);
+  spdlog::info("video-encoder serve: {}", core::describe(config));
+  std::error_code ec;
+  std::filesystem::create_directories(config.local_storage_path, ec);
+  if (ec) return fail_with(core::Error::internal("cannot create localStoragePath " + config.local_storage_path.string() + ": " + ec.message()));
+
+  auto store = open_store(config);
+  if (!store) return fail_with(store.error());
+  // The broker may come up after us: wait for it (once connected, the client reconnects by itself).
+  auto broker = adapters::amqp::AmqpClient::connect(config.amqp);
+  for (auto wait = std::chrono::milliseconds(500); !broker && !stop.stop_requested();
+       wait = std::min(wait * 2, std::chrono::milliseconds(10000))) {
+    if (broker.error().kind != core::ErrorKind::Transient) return fail_with(broker.error());
+    spdlog::warn("{}; retrying in {} ms", broker.error().message, wait.count());
+    for (auto slept = std::chrono::milliseconds(0); slept < wait && !stop.stop_requested(); slept += std::chrono::milliseconds(100)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    broker = adapters::amqp::AmqpClient::connect(config.amqp);
+  }
+  if (!broker) return stop.stop_requested() ? 0 : fail_with(broker.error());
+  adapters::blob::LocalBlobStore blobs(config.storage_root);
+  adapters::media::DashPackager packager;
+
+  app::JobSettings settings;
+  settings.input_bucket = config.input_bucket;
+  settings.output_bucket = config.output_bucket;
+  settings.work_root = config.local_storage_path;
+  settings.upload_concurrency = config.upload_concurrency;
+  settings.package.segment_duration_seconds = config.segment_duration_seconds;
+  app::JobProcessor processor(**store, blobs, packager, **broker, settings, app::random_uuid);
+
+  spdlog::info("consuming queue {} with {} workers", config.amqp.queue, config.workers);
+  app::run_workers(**broker, processor, config.workers, stop.get_token());
+  spdlog::info("stopped");
+  return 0;
+}
+
+int submit(const core::Config& config, const std::string& resource_id, const std::string& file_path) {
+  const std::string body = nlohmann::json{{"resource_id", resource_id}, {"file_path", file_path}}.dump();
+  if (auto request = core::parse_job_request(body); !request) {
+    return fail_with(core::Error::invalid_input("not submitted: " + request.error().message));
+  }
+  auto broker = adapters::amqp::AmqpClient::connect(config.amqp);
+  if (!broker) return fail_with(broker.error());
+  const std::string message_id = app::random_uuid();
+  if (auto ok = (*broker)->publish_to_queue(body, message_id); !ok) return fail_with(ok.error());
+  fmt::print("submitted message {} to queue {}: {}\n", message_id, config.amqp.queue, body);
+  return 0;
+}
+
+int list_jobs(const core::Config& config, const std::optional<std::string>& status_text) {
+  std::optional<core::JobStatus> status;
+  if (status_text) {
+    status = core::parse_job_status(*status_text);
+    if (!status) {
+      return fail_with(core::Error::invalid_input("unknown status '" + *status_text +
+                                                  "' (STARTING, DOWNLOADING, FRAGMENTING, ENCODING, UPLOADING, "
+                                                  "FINISHING, COMPLETED, FAILED)"));
+    }
+  }
+  auto store = open_store(config);
+  if (!store) return fail_with(store.error());
+  auto jobs = (*store)->list_jobs(status);
+  if (!jobs) return fail_with(jobs.error());
+  fmt::print("{:<36}  {:<11}  {:<24}  {:<20}  {:<24}  {}\n", "job_id", "status", "updated_at", "resource_id",
+             "file_path", "error");
+  for (const auto& j : *jobs) {
+    fmt::print("{:<36}  {:<11}  {:<24}  {:<20}  {:<24}  {}\n", j.id, core::to_string(j.status),
+               core::format_rfc3339(j.updated_at), j.video.resource_id, j.video.file_path, j.error);
+  }
+  return 0;
+}
+
+}  // namespace ve::main

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+
+namespace ve::main {
+
+// `serve`: consumes jobs until SIGINT/SIGTERM; returns the process exit code.
+int serve(const core::Config& config);
+
+// `submit`: publishes one job message (with a fresh message_id) to the job queue.
+int submit(const core::Config& config, const std::string& resource_id, const std::string& file_path);
+
+// `jobs`: prints the recorded jobs, newest first, optionally only those in one status.
+int list_jobs(const core::Config& config, const std::optional<std::string>& status);
+
+}  // namespace ve::main

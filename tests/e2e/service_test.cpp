@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+// `video-encoder serve` as deployed: a real RabbitMQ and PostgreSQL (or SQLite) on 127.0.0.1, the
+// binary in its own process, a batch of good and bad messages, and everything checked from the
+// outside: result and dead-letter queues, database rows and history, uploaded presentations.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <set>
+#include <thread>
+
+#include "adapters/store/postgres_job_store.hpp"
+#include "adapters/store/sqlite_job_store.hpp"
+#include "core/time_format.hpp"
+#include "support/postgres_fixture.hpp"
+#include "support/presentation_check.hpp"
+#include "support/rabbitmq_fixture.hpp"
+#include "support/test_support.hpp"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using ve::core::JobStatus;
+using ve::testing::TempDir;
+
+// The service binary in a child process with extra environment variables; stopped with SIGTERM.
+class ServiceProcess {
+ public:
+  ServiceProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                 const std::filesystem::path& cwd, const std::filesystem::path& log)
+      : log_(log) {
+    std::vector<std::string> entries;
+    for (char** e = environ; *e; ++e) {
+      const std::string entry(*e);
+      if (!env.count(entry.substr(0, entry.find('=')))) entries.push_back(entry);
+    }
+    for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& e : entries) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::vector<std::string> argv_s = {VE_BINARY};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+    if (posix_spawn(&pid_, VE_BINARY, &actions, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~ServiceProcess() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+  // SIGTERM, then the exit code (or -1 when it had to be killed after `grace`).
+  int stop(std::chrono::seconds grace = 60s) {
+    ::kill(pid_, SIGTERM);
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    int status = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return -1;
+  }
+  std::string log() const { return ve::testing::read_text(log_); }
+
+ private:
+  pid_t pid_ = -1;
+  std::filesystem::path log_;
+};
+
+struct Expected {
+  std::string body;
+  std::string error;  // empty for a good message
+  std::filesystem::path input;  // good messages: the file to compare the presentation with
+};
+
+class ServiceTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  std::unique_ptr<ve::ports::JobStore> open_store(const std::string& dsn) {
+    if (GetParam() == "postgres") {
+      auto s = ve::adapters::store::PostgresJobStore::open(dsn, false);
+      EXPECT_TRUE(s) << s.error().message;
+      return s ? std::move(*s) : nullptr;
+    }
+    auto s = ve::adapters::store::SqliteJobStore::open(dsn, false);
+    EXPECT_TRUE(s) << s.error().message;
+    return s ? std::move(*s) : nullptr;
+  }
+};
+
+std::string body(const std::string& resource_id, const std::string& file_path) {
+  return nlohmann::json{{"resource_id", resource_id}, {"file_path", file_path}}.dump();
+}
+
+TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
+  auto broker = ve::testing::RabbitMqNode::start_new();
+  std::unique_ptr<ve::testing::PostgresCluster> postgres;
+  TempDir root;
+  std::string dsn = (root / "work/video-encoder.db").string();
+  if (GetParam() == "postgres") {
+    postgres = std::make_unique<ve::testing::PostgresCluster>();
+    dsn = postgres->dsn();
+  }
+  const auto in = root / "storage/in";
+  std::filesystem::create_directories(in / "clips");
+  std::filesystem::copy_file(ve::testing::shared_media("video.mp4"), in / "video.mp4");
+  std::filesystem::copy_file(ve::testing::shared_media("video-h265.mp4"), in / "clips/h265.mp4");
+  std::filesystem::copy_file(ve::testing::shared_media("bento4-video-h264-001.mp4"), in / "small.mp4");
+  ve::testing::write_bytes(in / "corrupt.mp4", "this is not a video");
+
+  const std::map<std::string, std::string> env = {
+      {"DB_TYPE", GetParam() == "postgres" ? "postgres" : "sqlite3"},
+      {"DSN", dsn},
+      {"AUTO_MIGRATE_DB", "true"},
+      {"localStoragePath", (root / "work").string()},
+      {"STORAGE_ROOT", (root / "storage").string()},
+      {"inputBucketName", "in"},
+      {"outputBucketName", "out"},
+      {"CONCURRENCY_WORKERS", "3"},
+      {"CONCURRENCY_UPLOAD", "4"},
+      {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
+      {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())},
+      {"RABBITMQ_DEFAULT_USER", "guest"},
+      {"RABBITMQ_DEFAULT_PASS", "guest"}};
+  ServiceProcess service({"serve"}, env, root.path(), root / "service.log");
+  ve::testing::BrokerProbe probe(broker->settings());
+  const auto started = std::chrono::steady_clock::now();
+  while (!probe.message_count("videos") && std::chrono::steady_clock::now() - started < 60s) {
+    ASSERT_TRUE(service.running()) << service.log();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(probe.message_count("videos")) << "the service did not declare its queue\n" << service.log();
+
+  std::vector<Expected> messages = {
+      {body("good-1", "video.mp4"), "", in / "video.mp4"},
+      {body("good-2", "clips/h265.mp4"), "", in / "clips/h265.mp4"},
+      {body("good-3", "video.mp4"), "", in / "video.mp4"},
+      {"this is not json", "message is not valid JSON", {}},
+      {R"({"file_path": "video.mp4"})", "message has no \"resource_id\" field", {}},
+      {body("bad-3", "../storage/in/video.mp4"), "file_path must not contain '..' segments", {}},
+      {body("bad-4", "missing.mp4"), "input not found: in/missing.mp4", {}},
+      {body("bad-5", "corrupt.mp4"),
+       "in/corrupt.mp4: not a valid MP4 file or corrupt headers (Invalid data found when processing input)", {}},
+  };
+  for (const auto& m : messages) probe.publish("", "videos", m.body);
+  // And one through the CLI, which sets a message id.
+  const auto submitted = ve::testing::run(
+      "cd " + ve::testing::quote(root.path().string()) + " && env DB_TYPE=sqlite3 RABBITMQ_DEFAULT_PORT=" +
+      std::to_string(broker->port()) + " " + ve::testing::quote(VE_BINARY) +
+      " submit --resource-id good-4 --file-path small.mp4");
+  ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
+  messages.push_back({body("good-4", "small.mp4"), "", in / "small.mp4"});
+
+  // Results and failure notifications arrive on videos-result; the rejected originals on videos-failed.
+  std::map<std::string, nlohmann::json> results;  // by resource_id
+  std::map<std::string, std::string> failures;    // original body -> error
+  const size_t good = 4, bad = 5;
+  while (results.size() + failures.size() < good + bad) {
+    auto m = probe.wait_get("videos-result", 90s);
+    ASSERT_TRUE(m) << "only " << results.size() << " results and " << failures.size() << " failures\n"
+                   << service.log();
+    const auto j = nlohmann::json::parse(m->body);
+    if (j.contains("job_id")) {
+      results[j["video"]["resource_id"]] = j;
+    } else {
+      failures[j["message"]] = j["error"];
+    }
+  }
+  std::multiset<std::string> dead_lettered;
+  for (size_t i = 0; i < bad; ++i) {
+    auto m = probe.wait_get("videos-failed", 30s);
+    ASSERT_TRUE(m) << service.log();
+    dead_lettered.insert(m->body);
+  }
+  EXPECT_EQ(service.stop(), 0) << service.log();
+
+  auto store = open_store(dsn);
+  ASSERT_TRUE(store);
+  std::vector<std::pair<std::chrono::system_clock::time_point, std::chrono::system_clock::time_point>> spans;
+  for (const auto& m : messages) {
+    if (!m.error.empty()) {
+      EXPECT_EQ(failures[m.body], m.error) << m.body;
+      EXPECT_EQ(dead_lettered.count(m.body), 1u) << m.body;
+      continue;
+    }
+    const std::string resource = nlohmann::json::parse(m.body)["resource_id"];
+    ASSERT_EQ(results.count(resource), 1u) << resource;
+    const auto& r = results[resource];
+    EXPECT_EQ(r["status"], "COMPLETED");
+    EXPECT_EQ(r["output_bucket_path"], "out");
+    EXPECT_EQ(r["Error"], "");
+    EXPECT_EQ(r["video"]["file_path"], nlohmann::json::parse(m.body)["file_path"]);
+    EXPECT_TRUE(ve::core::parse_rfc3339(r["created_at"].get<std::string>()));
+    EXPECT_TRUE(ve::core::parse_rfc3339(r["updated_at"].get<std::string>()));
+    const std::string folder = r["video"]["encoded_video_folder"];
+    ve::testing::expect_presentation_matches(m.input, root / "storage/out" / folder);
+
+    auto job = store->find_job(r["job_id"]);
+    ASSERT_TRUE(job && *job) << r.dump();
+    EXPECT_EQ((*job)->status, JobStatus::Completed);
+    EXPECT_EQ((*job)->video.id, folder);
+    const auto events = store->job_events((*job)->id);
+    ASSERT_TRUE(events);
+    std::vector<JobStatus> history;
+    for (const auto& e : *events) history.push_back(e.status);
+    EXPECT_EQ(history, (std::vector<JobStatus>{JobStatus::Starting, JobStatus::Downloading, JobStatus::Fragmenting,
+                                               JobStatus::Encoding, JobStatus::Uploading, JobStatus::Finishing,
+                                               JobStatus::Completed}));
+    spans.emplace_back(events->front().at, events->back().at);
+  }
+  const auto failed = store->list_jobs(JobStatus::Failed);
+  ASSERT_TRUE(failed);
+  std::set<std::string> failed_errors;
+  for (const auto& j : *failed) failed_errors.insert(j.error);
+  EXPECT_EQ(failed_errors, (std::set<std::string>{"input not found: in/missing.mp4", failures[body("bad-5", "corrupt.mp4")]}));
+  EXPECT_EQ(store->list_jobs(std::nullopt)->size(), good + 2);  // invalid messages never become jobs
+
+  // CONCURRENCY_WORKERS=3: some jobs ran at the same time.
+  bool overlap = false;
+  for (size_t i = 0; i < spans.size(); ++i)
+    for (size_t k = i + 1; k < spans.size(); ++k)
+      overlap = overlap || (spans[i].first < spans[k].second && spans[k].first < spans[i].second);
+  EXPECT_TRUE(overlap) << "no two jobs overlapped in time";
+
+  // No working folder is left behind (only the SQLite database lives there).
+  for (const auto& name : ve::testing::list_names(root / "work")) {
+    EXPECT_EQ(name.rfind("video-encoder.db", 0), 0u) << "left behind: " << name;
+  }
+  const auto listing = ve::testing::run("cd " + ve::testing::quote(root.path().string()) + " && env DB_TYPE=" +
+                                        env.at("DB_TYPE") + " DSN=" + ve::testing::quote(dsn) + " " +
+                                        ve::testing::quote(VE_BINARY) + " jobs --status FAILED");
+  EXPECT_EQ(listing.exit_code, 0) << listing.output;
+  EXPECT_NE(listing.output.find("input not found: in/missing.mp4"), std::string::npos) << listing.output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Databases, ServiceTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST(ServiceConfig, WrongValueStopsStartUpNamingTheVariable) {
+  TempDir root;
+  const auto r = ve::testing::run("cd " + ve::testing::quote(root.path().string()) +
+                                  " && env CONCURRENCY_WORKERS=many " + ve::testing::quote(VE_BINARY) + " serve");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.output.find("CONCURRENCY_WORKERS"), std::string::npos) << r.output;
+  ve::testing::write_bytes(root / ".env", "DB_TYPE=oracle\n");
+  const auto r2 = ve::testing::run("cd " + ve::testing::quote(root.path().string()) + " && " +
+                                   ve::testing::quote(VE_BINARY) + " jobs");
+  EXPECT_EQ(r2.exit_code, 2);
+  EXPECT_NE(r2.output.find("DB_TYPE"), std::string::npos) << r2.output;
+}
+
+}  // namespace

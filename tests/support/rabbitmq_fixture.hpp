@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/config.hpp"
+
+namespace ve::testing {
+
+// A private RabbitMQ node on 127.0.0.1 run by scripts/lib/rabbitmq-node. Failures throw
+// std::runtime_error carrying the script's output (and the node's log tail).
+class RabbitMqNode {
+ public:
+  // Starts a node in a fresh temp folder on free ports; the destructor stops it and removes the
+  // folder.
+  static std::unique_ptr<RabbitMqNode> start_new();
+  // The node running in `dir` (started by `rabbitmq-node start dir`, e.g. by a CTest fixture);
+  // left running on destruction.
+  static std::unique_ptr<RabbitMqNode> attach(const std::filesystem::path& dir);
+  ~RabbitMqNode();
+  RabbitMqNode(const RabbitMqNode&) = delete;
+  RabbitMqNode& operator=(const RabbitMqNode&) = delete;
+
+  // Stops the node (graceful: clients see connection.close), then starts it again on the same
+  // ports with its data (durable queues, persistent messages) intact.
+  void stop();
+  void start();
+
+  // guest/guest on 127.0.0.1:port(), vhost "/", the service's default names otherwise.
+  core::AmqpSettings settings() const;
+  int port() const { return port_; }
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  RabbitMqNode(std::filesystem::path dir, bool owned);
+  void read_port();
+
+  std::filesystem::path dir_;
+  bool owned_;
+  int port_ = 0;
+};
+
+// For a CTest fixture's setup and cleanup tests: starts a node in `dir` on free ports (or keeps
+// the one running there), or stops it and removes `dir`. Print what happened; exit code.
+int start_node_in(const std::filesystem::path& dir);
+int stop_node_in(const std::filesystem::path& dir);
+
+// A TCP port on 127.0.0.1 nobody listened on a moment ago (bound to port 0, then released).
+int free_port();
+
+// A message as the broker holds it.
+struct BrokerMessage {
+  std::string body;
+  std::string message_id;
+  std::string content_type;
+  int delivery_mode = 0;  // 2 = persistent
+  bool redelivered = false;
+};
+
+// A plain rabbitmq-c connection for looking at the broker from the outside in tests: basic.get,
+// queue and exchange checks, confirmed publishing, cleanup. One thread at a time.
+class BrokerProbe {
+ public:
+  explicit BrokerProbe(const core::AmqpSettings& settings);
+  ~BrokerProbe();
+  BrokerProbe(const BrokerProbe&) = delete;
+  BrokerProbe& operator=(const BrokerProbe&) = delete;
+
+  // Takes (and acknowledges) the first message of `queue`, if any.
+  std::optional<BrokerMessage> get(const std::string& queue);
+  // Polls get() until a message is there or `timeout` passed.
+  std::optional<BrokerMessage> wait_get(const std::string& queue,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Ready messages (not those delivered and unacknowledged); nullopt when the queue does not exist.
+  std::optional<uint32_t> message_count(const std::string& queue);
+  bool exchange_exists(const std::string& exchange);
+
+  // Publishes a persistent message and waits for the broker's confirm.
+  void publish(const std::string& exchange, const std::string& routing_key, const std::string& body,
+               const std::string& message_id = "");
+
+  // Removes a queue or exchange if it exists.
+  void delete_queue(const std::string& queue);
+  void delete_exchange(const std::string& exchange);
+
+ private:
+  struct Connection;
+  std::unique_ptr<Connection> c_;
+};
+
+}  // namespace ve::testing
