@@ -132,10 +132,10 @@ int list_jobs(const core::Config& config, const std::optional<std::string>& stat
   if (!store) return fail_with(store.error());
   auto jobs = (*store)->list_jobs(status);
   if (!jobs) return fail_with(jobs.error());
-  fmt::print("{:<36}  {:<11}  {:<24}  {:<20}  {:<24}  {}\n", "job_id", "status", "updated_at", "resource_id",
+  fmt::print("{:<36}  {:<11}  {:<27}  {:<20}  {:<24}  {}\n", "job_id", "status", "updated_at", "resource_id",
              "file_path", "error");
   for (const auto& j : *jobs) {
-    fmt::print("{:<36}  {:<11}  {:<24}  {:<20}  {:<24}  {}\n", j.id, core::to_string(j.status),
+    fmt::print("{:<36}  {:<11}  {:<27}  {:<20}  {:<24}  {}\n", j.id, core::to_string(j.status),
                core::format_rfc3339(j.updated_at), j.video.resource_id, j.video.file_path, j.error);
   }
   return 0;
