@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/amqp/amqp_client.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <future>
@@ -50,6 +53,22 @@ struct AmqpClient::Command {
   std::string message_id;
   std::promise<core::Status> done;
 };
+
+WakeFd::WakeFd() : fd_(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+
+WakeFd::~WakeFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void WakeFd::signal() const {
+  const uint64_t one = 1;
+  [[maybe_unused]] const ssize_t n = ::write(fd_, &one, sizeof one);  // EAGAIN: already signalled
+}
+
+void WakeFd::drain() const {
+  uint64_t value = 0;
+  [[maybe_unused]] const ssize_t n = ::read(fd_, &value, sizeof value);
+}
 
 AmqpClient::AmqpClient(const core::AmqpSettings& settings, const AmqpClientOptions& options)
     : settings_(settings), options_(options), thread_([this](std::stop_token stop) { run(stop); }) {}
@@ -148,6 +167,7 @@ core::Status AmqpClient::submit(std::unique_ptr<Command> command) {
     }
     commands_.push_back(std::move(command));
   }
+  wake_.signal();
   if (done.wait_for(options_.command_timeout) != std::future_status::ready) {
     return core::fail(core::Error::transient("RabbitMQ did not confirm within " +
                                              std::to_string(options_.command_timeout.count()) + " ms"));
@@ -219,7 +239,14 @@ core::Error AmqpClient::serve(Session& session, std::stop_token stop) {
     for (auto& command : batch) execute(session, std::move(command));
     if (session.failure()) return *session.failure();
 
-    auto event = session.poll(kPollInterval);
+    // Sleep until the broker sends something, a caller queues a command, or the poll interval
+    // passes (heartbeats and the stop request are looked at then).
+    if (!session.has_buffered_frames()) {
+      pollfd fds[2] = {{session.socket_fd(), POLLIN, 0}, {wake_.fd(), POLLIN, 0}};
+      ::poll(fds, 2, static_cast<int>(kPollInterval.count()));
+      if (fds[1].revents & POLLIN) wake_.drain();
+    }
+    auto event = session.poll(std::chrono::milliseconds(0));
     if (!event) return event.error();
     if (auto* in = std::get_if<Incoming>(&*event)) {
       if (in->tag > kTagMask) return core::Error::transient("delivery tags exhausted; reconnecting");

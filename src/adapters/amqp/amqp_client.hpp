@@ -35,6 +35,21 @@ struct AmqpClientOptions {
 // backoff, the topology redeclared and consuming resumed; deliveries of the lost connection can
 // no longer be settled (Transient), the broker delivers them again. All errors are Transient
 // unless stated.
+// An eventfd that one thread signals and another waits on with poll(2). Closed on destruction.
+class WakeFd {
+ public:
+  WakeFd();
+  ~WakeFd();
+  WakeFd(const WakeFd&) = delete;
+  WakeFd& operator=(const WakeFd&) = delete;
+  int fd() const { return fd_; }
+  void signal() const;
+  void drain() const;
+
+ private:
+  int fd_;
+};
+
 class AmqpClient final : public ports::JobSource, public ports::ResultPublisher {
  public:
   // Opens the first connection (declaring the topology) before returning; its error otherwise
@@ -95,6 +110,10 @@ class AmqpClient final : public ports::JobSource, public ports::ResultPublisher 
   bool closed_ = false;
   std::optional<core::Status> first_connection_;    // outcome of the first attempt
   std::once_flag close_once_;
+
+  // Written by callers after queueing a command, so the connection thread wakes at once instead
+  // of at its next poll timeout.
+  WakeFd wake_;
 
   // Connection thread only.
   uint64_t generation_ = 0;  // numbers the connections, encoded in the delivery tags

@@ -85,6 +85,12 @@ core::Error Session::lost(core::Error e) {
   return e;
 }
 
+int Session::socket_fd() const { return amqp_get_sockfd(connection_.get()); }
+
+bool Session::has_buffered_frames() const {
+  return amqp_frames_enqueued(connection_.get()) || amqp_data_in_buffer(connection_.get());
+}
+
 core::Result<Event> Session::poll(std::chrono::milliseconds timeout) {
   if (failure_) return core::fail(*failure_);
   amqp_connection_state_t c = connection_.get();

@@ -68,6 +68,12 @@ class Session {
   // RPC timeout.
   void close();
 
+  // The socket, to wait on together with other file descriptors.
+  int socket_fd() const;
+  // Whether frames already read from the socket wait in the library's buffers: then poll() has
+  // something although the socket may not be readable.
+  bool has_buffered_frames() const;
+
   bool broken() const { return failure_.has_value(); }
   // Why the connection became unusable, once it has.
   const std::optional<core::Error>& failure() const { return failure_; }
