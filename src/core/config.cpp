@@ -58,15 +58,35 @@ Status read_name(const Settings& s, const char* name, std::string& out) {
   return {};
 }
 
-// Bucket names as S3 and Google Cloud Storage allow them, which also keeps the local folder backend
-// inside STORAGE_ROOT.
-Status read_bucket(const Settings& s, const char* name, std::string& out) {
+// A bucket name or s3:// / gs:// location, checked the way the storage backends will use it.
+Status read_bucket(const Settings& s, const char* name, StorageBackend default_backend, std::string& out) {
   read_string(s, name, out);
-  static const std::regex kBucket("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
-  if (!std::regex_match(out, kBucket) || out.find("..") != std::string::npos) {
-    return fail(bad(name, "must be a bucket name: 1-63 letters, digits, '.', '_' or '-', not '" + out + "'"));
+  if (auto location = parse_bucket_location(out, default_backend); !location) {
+    return fail(bad(name, "must be a bucket name or s3://bucket/prefix or gs://bucket/prefix: " +
+                              location.error().message));
   }
   return {};
+}
+
+Status read_storage(const Settings& s, StorageSettings& out) {
+  if (const auto it = s.find("STORAGE_BACKEND"); it != s.end() && !it->second.empty()) {
+    if (it->second == "local") out.backend = StorageBackend::Local;
+    else if (it->second == "s3") out.backend = StorageBackend::S3;
+    else if (it->second == "gcs") out.backend = StorageBackend::Gcs;
+    else return fail(bad("STORAGE_BACKEND", "must be local, s3 or gcs, not '" + it->second + "'"));
+  }
+  read_string(s, "S3_ENDPOINT", out.s3_endpoint);
+  read_string(s, "S3_REGION", out.s3_region);
+  read_string(s, "S3_ACCESS_KEY_ID", out.s3_access_key_id);
+  read_string(s, "S3_SECRET_ACCESS_KEY", out.s3_secret_access_key);
+  if (!out.s3_endpoint.empty() && !out.s3_endpoint.starts_with("http://") && !out.s3_endpoint.starts_with("https://")) {
+    return fail(bad("S3_ENDPOINT", "must start with http:// or https://"));
+  }
+  std::string credentials;
+  read_string(s, "GOOGLE_APPLICATION_CREDENTIALS", credentials);
+  out.google_credentials = credentials;
+  if (auto ok = read_bool(s, "S3_FORCE_PATH_STYLE", out.s3_force_path_style); !ok) return ok;
+  return read_bool(s, "STORAGE_PUBLIC_READ", out.public_read);
 }
 
 }  // namespace
@@ -119,8 +139,11 @@ Result<Config> load_config(const Settings& s) {
   if (c.dsn.empty()) c.dsn = (c.local_storage_path / "video-encoder.db").string();
   read_string(s, "STORAGE_ROOT", path = "");
   if (!path.empty()) c.storage_root = path;
+  if (auto ok = read_storage(s, c.storage); !ok) return fail(ok.error());
+  const StorageBackend backend = c.storage.backend;
   for (auto ok : {read_bool(s, "AUTO_MIGRATE_DB", c.auto_migrate), read_bool(s, "DEBUG", c.debug),
-                  read_bucket(s, "inputBucketName", c.input_bucket), read_bucket(s, "outputBucketName", c.output_bucket),
+                  read_bucket(s, "inputBucketName", backend, c.input_bucket),
+                  read_bucket(s, "outputBucketName", backend, c.output_bucket),
                   read_int(s, "CONCURRENCY_WORKERS", 1, 256, c.workers),
                   read_int(s, "CONCURRENCY_UPLOAD", 1, 256, c.upload_concurrency),
                   read_int(s, "RABBITMQ_DEFAULT_PORT", 1, 65535, c.amqp.port),
@@ -161,7 +184,11 @@ std::string describe(const Config& c) {
     << " CONCURRENCY_WORKERS=" << c.workers << " CONCURRENCY_UPLOAD=" << c.upload_concurrency
     << " RABBITMQ=" << c.amqp.user << ":***@" << c.amqp.host << ":" << c.amqp.port << c.amqp.vhost
     << " queue=" << c.amqp.queue << " exchange=" << c.amqp.notification_exchange
-    << " routing_key=" << c.amqp.routing_key << " dlx=" << c.amqp.dead_letter_exchange;
+    << " routing_key=" << c.amqp.routing_key << " dlx=" << c.amqp.dead_letter_exchange
+    << " STORAGE_BACKEND=" << to_string(c.storage.backend);
+  if (!c.storage.s3_endpoint.empty()) o << " S3_ENDPOINT=" << c.storage.s3_endpoint;
+  if (!c.storage.s3_access_key_id.empty()) o << " S3_ACCESS_KEY_ID=" << c.storage.s3_access_key_id << " S3_SECRET_ACCESS_KEY=***";
+  if (!c.storage.google_credentials.empty()) o << " GOOGLE_APPLICATION_CREDENTIALS=" << c.storage.google_credentials.string();
   return o.str();
 }
 

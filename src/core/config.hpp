@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/storage_location.hpp"
 
 namespace ve::core {
 
@@ -31,6 +32,17 @@ struct AmqpSettings {
   int prefetch = 1;                                  // set to the worker count
 };
 
+struct StorageSettings {
+  StorageBackend backend = StorageBackend::Local;  // STORAGE_BACKEND: local | s3 | gcs (for plain bucket names)
+  std::string s3_endpoint;                          // S3_ENDPOINT; default https://s3.<region>.amazonaws.com
+  std::string s3_region = "us-east-1";              // S3_REGION
+  std::string s3_access_key_id;                     // S3_ACCESS_KEY_ID
+  std::string s3_secret_access_key;                 // S3_SECRET_ACCESS_KEY
+  bool s3_force_path_style = false;                 // S3_FORCE_PATH_STYLE (MinIO and most S3-compatible servers)
+  std::filesystem::path google_credentials;        // GOOGLE_APPLICATION_CREDENTIALS: service-account JSON key
+  bool public_read = false;                         // STORAGE_PUBLIC_READ: uploaded objects readable by anyone
+};
+
 // The service's configuration, with the seed system's variable names. Every field has a default
 // that runs the whole service on one machine (SQLite, local folders, a local RabbitMQ).
 struct Config {
@@ -39,13 +51,14 @@ struct Config {
   bool auto_migrate = true;                      // AUTO_MIGRATE_DB
   bool debug = false;                            // DEBUG
   std::filesystem::path local_storage_path = "/tmp/video-encoder";  // localStoragePath: job working folders
-  std::string input_bucket = "videos-input";     // inputBucketName
-  std::string output_bucket = "videos-output";   // outputBucketName
+  std::string input_bucket = "videos-input";     // inputBucketName: a name, s3://bucket/prefix or gs://bucket/prefix
+  std::string output_bucket = "videos-output";   // outputBucketName: likewise
   std::filesystem::path storage_root = "./storage";  // STORAGE_ROOT: bucket B is the folder <root>/B
   int workers = 1;                               // CONCURRENCY_WORKERS
   int upload_concurrency = 4;                    // CONCURRENCY_UPLOAD
   double segment_duration_seconds = 4.0;         // SEGMENT_DURATION
   AmqpSettings amqp;
+  StorageSettings storage;
 };
 
 // Parses a .env file: KEY=VALUE lines, '#' comments, optional `export `, values optionally in

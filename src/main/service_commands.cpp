@@ -14,6 +14,7 @@
 #include "adapters/media/dash_packager.hpp"
 #include "adapters/store/postgres_job_store.hpp"
 #include "adapters/store/sqlite_job_store.hpp"
+#include "app/bucket_router.hpp"
 #include "app/job_processor.hpp"
 #include "app/worker_pool.hpp"
 #include "core/job_request.hpp"
@@ -88,7 +89,8 @@ int serve(const core::Config& config) {
     broker = adapters::amqp::AmqpClient::connect(config.amqp);
   }
   if (!broker) return stop.stop_requested() ? 0 : fail_with(broker.error());
-  adapters::blob::LocalBlobStore blobs(config.storage_root);
+  adapters::blob::LocalBlobStore local_blobs(config.storage_root);
+  app::BucketRouter blobs(config.storage.backend, {{core::StorageBackend::Local, &local_blobs}});
   adapters::media::DashPackager packager;
 
   app::JobSettings settings;
