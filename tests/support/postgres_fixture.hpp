@@ -46,7 +46,5 @@ class PostgresCluster {
   std::string dsn_;
 };
 
-// A TCP port on 127.0.0.1 that nothing listens on right now (bound to port 0, then released).
-int free_local_port();
 
 }  // namespace ve::testing

@@ -40,10 +40,10 @@ std::string node_setting(const fs::path& dir, const std::string& key) {
 // Starts (or keeps) the node in `dir` on fresh free ports. Tests do not need the management
 // plugin, which makes every stop ~5 s slower.
 CommandResult start_node(const fs::path& dir) {
-  const std::string env = "VE_RABBITMQ_MANAGEMENT=0 VE_RABBITMQ_PORT=" + std::to_string(free_port()) +
-                          " VE_RABBITMQ_DIST_PORT=" + std::to_string(free_port()) +
-                          " VE_EPMD_PORT=" + std::to_string(free_port()) +
-                          " VE_RABBITMQ_MANAGEMENT_PORT=" + std::to_string(free_port());
+  const std::string env = "VE_RABBITMQ_MANAGEMENT=0 VE_RABBITMQ_PORT=" + std::to_string(free_local_port()) +
+                          " VE_RABBITMQ_DIST_PORT=" + std::to_string(free_local_port()) +
+                          " VE_EPMD_PORT=" + std::to_string(free_local_port()) +
+                          " VE_RABBITMQ_MANAGEMENT_PORT=" + std::to_string(free_local_port());
   return run(env + " " + quote(script()) + " start " + quote(dir.string()));
 }
 
@@ -57,22 +57,6 @@ fs::path make_temp_dir() {
 
 }  // namespace
 
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof addr;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot bind 127.0.0.1:0");
-  }
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 int start_node_in(const fs::path& dir) {
   // Two attempts: a free port can be taken by someone else before the node binds it.

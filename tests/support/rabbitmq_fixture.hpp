@@ -51,7 +51,6 @@ int start_node_in(const std::filesystem::path& dir);
 int stop_node_in(const std::filesystem::path& dir);
 
 // A TCP port on 127.0.0.1 nobody listened on a moment ago (bound to port 0, then released).
-int free_port();
 
 // A message as the broker holds it.
 struct BrokerMessage {

@@ -53,6 +53,9 @@ void concatenate(const std::vector<std::filesystem::path>& parts, const std::fil
 std::string read_text(const std::filesystem::path& file);
 void write_bytes(const std::filesystem::path& file, const std::string& bytes);
 
+// A TCP port on 127.0.0.1 that nothing listens on right now (bound to port 0, then released).
+int free_local_port();
+
 // Files directly inside a folder, by name.
 std::vector<std::string> list_names(const std::filesystem::path& dir);
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/rabbitmq_fixture.hpp"
+#include "support/test_support.hpp"
 
 namespace ve::adapters::amqp {
 namespace {
@@ -147,7 +148,7 @@ TEST_F(AmqpClientTest, ConnectFailsWhenTheQueueExistsWithOtherArguments) {
 }
 
 TEST_F(AmqpClientTest, ConnectFailsWhenNothingListens) {
-  settings_.port = testing::free_port();
+  settings_.port = testing::free_local_port();
   AmqpClientOptions options;
   options.connect_timeout = 2s;
   auto client = AmqpClient::connect(settings_, options);
