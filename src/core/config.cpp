@@ -82,6 +82,10 @@ Status read_storage(const Settings& s, StorageSettings& out) {
   if (!out.s3_endpoint.empty() && !out.s3_endpoint.starts_with("http://") && !out.s3_endpoint.starts_with("https://")) {
     return fail(bad("S3_ENDPOINT", "must start with http:// or https://"));
   }
+  read_string(s, "GCS_ENDPOINT", out.gcs_endpoint);
+  if (!out.gcs_endpoint.empty() && !out.gcs_endpoint.starts_with("http://") && !out.gcs_endpoint.starts_with("https://")) {
+    return fail(bad("GCS_ENDPOINT", "must start with http:// or https://"));
+  }
   std::string credentials;
   read_string(s, "GOOGLE_APPLICATION_CREDENTIALS", credentials);
   out.google_credentials = credentials;

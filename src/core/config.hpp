@@ -40,6 +40,7 @@ struct StorageSettings {
   std::string s3_secret_access_key;                 // S3_SECRET_ACCESS_KEY
   bool s3_force_path_style = false;                 // S3_FORCE_PATH_STYLE (MinIO and most S3-compatible servers)
   std::filesystem::path google_credentials;        // GOOGLE_APPLICATION_CREDENTIALS: service-account JSON key
+  std::string gcs_endpoint;                         // GCS_ENDPOINT; default https://storage.googleapis.com
   bool public_read = false;                         // STORAGE_PUBLIC_READ: uploaded objects readable by anyone
 };
 

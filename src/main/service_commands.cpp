@@ -10,15 +10,14 @@
 #include <thread>
 
 #include "adapters/amqp/amqp_client.hpp"
-#include "adapters/blob/local_blob_store.hpp"
 #include "adapters/media/dash_packager.hpp"
 #include "adapters/store/postgres_job_store.hpp"
 #include "adapters/store/sqlite_job_store.hpp"
-#include "app/bucket_router.hpp"
 #include "app/job_processor.hpp"
 #include "app/worker_pool.hpp"
 #include "core/job_request.hpp"
 #include "core/time_format.hpp"
+#include "main/blob_stores.hpp"
 
 namespace ve::main {
 namespace {
@@ -75,6 +74,8 @@ int serve(const core::Config& config) {
   std::filesystem::create_directories(config.local_storage_path, ec);
   if (ec) return fail_with(core::Error::internal("cannot create localStoragePath " + config.local_storage_path.string() + ": " + ec.message()));
 
+  auto blobs = make_blob_stores(config);
+  if (!blobs) return fail_with(blobs.error());
   auto store = open_store(config);
   if (!store) return fail_with(store.error());
   // The broker may come up after us: wait for it (once connected, the client reconnects by itself).
@@ -89,8 +90,6 @@ int serve(const core::Config& config) {
     broker = adapters::amqp::AmqpClient::connect(config.amqp);
   }
   if (!broker) return stop.stop_requested() ? 0 : fail_with(broker.error());
-  adapters::blob::LocalBlobStore local_blobs(config.storage_root);
-  app::BucketRouter blobs(config.storage.backend, {{core::StorageBackend::Local, &local_blobs}});
   adapters::media::DashPackager packager;
 
   app::JobSettings settings;
@@ -99,7 +98,7 @@ int serve(const core::Config& config) {
   settings.work_root = config.local_storage_path;
   settings.upload_concurrency = config.upload_concurrency;
   settings.package.segment_duration_seconds = config.segment_duration_seconds;
-  app::JobProcessor processor(**store, blobs, packager, **broker, settings, app::random_uuid);
+  app::JobProcessor processor(**store, *(*blobs)->router, packager, **broker, settings, app::random_uuid);
 
   spdlog::info("consuming queue {} with {} workers", config.amqp.queue, config.workers);
   app::run_workers(**broker, processor, config.workers, stop.get_token());

@@ -13,12 +13,14 @@
 #include <set>
 #include <thread>
 
+#include "adapters/blob/s3_blob_store.hpp"
 #include "adapters/store/postgres_job_store.hpp"
 #include "adapters/store/sqlite_job_store.hpp"
 #include "core/time_format.hpp"
 #include "support/postgres_fixture.hpp"
 #include "support/presentation_check.hpp"
 #include "support/rabbitmq_fixture.hpp"
+#include "support/s3_fixture.hpp"
 #include "support/test_support.hpp"
 
 extern char** environ;
@@ -91,10 +93,18 @@ struct Expected {
   std::filesystem::path input;  // good messages: the file to compare the presentation with
 };
 
-class ServiceTest : public ::testing::TestWithParam<std::string> {
+struct Setup {
+  std::string name;
+  bool postgres = false;  // else SQLite
+  bool s3 = false;        // both buckets on an S3-compatible server, else local folders
+};
+
+void PrintTo(const Setup& s, std::ostream* os) { *os << s.name; }
+
+class ServiceTest : public ::testing::TestWithParam<Setup> {
  protected:
   std::unique_ptr<ve::ports::JobStore> open_store(const std::string& dsn) {
-    if (GetParam() == "postgres") {
+    if (GetParam().postgres) {
       auto s = ve::adapters::store::PostgresJobStore::open(dsn, false);
       EXPECT_TRUE(s) << s.error().message;
       return s ? std::move(*s) : nullptr;
@@ -114,7 +124,7 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
   std::unique_ptr<ve::testing::PostgresCluster> postgres;
   TempDir root;
   std::string dsn = (root / "work/video-encoder.db").string();
-  if (GetParam() == "postgres") {
+  if (GetParam().postgres) {
     postgres = std::make_unique<ve::testing::PostgresCluster>();
     dsn = postgres->dsn();
   }
@@ -125,20 +135,43 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
   std::filesystem::copy_file(ve::testing::shared_media("bento4-video-h264-001.mp4"), in / "small.mp4");
   ve::testing::write_bytes(in / "corrupt.mp4", "this is not a video");
 
-  const std::map<std::string, std::string> env = {
-      {"DB_TYPE", GetParam() == "postgres" ? "postgres" : "sqlite3"},
+  // With S3, the inputs go to s3://in-bucket/uploads/ and the service writes s3://out-bucket/dash/.
+  std::unique_ptr<ve::testing::S3Server> s3_server;
+  std::unique_ptr<ve::adapters::blob::S3BlobStore> s3;
+  std::string input_setting = "in", output_setting = "out", input_name = "in";
+  std::map<std::string, std::string> storage_env;
+  if (GetParam().s3) {
+    s3_server = std::make_unique<ve::testing::S3Server>(std::vector<std::string>{"in-bucket", "out-bucket"});
+    const auto settings = s3_server->settings();
+    s3 = std::make_unique<ve::adapters::blob::S3BlobStore>(settings);
+    for (const char* key : {"video.mp4", "clips/h265.mp4", "small.mp4", "corrupt.mp4"}) {
+      ASSERT_TRUE(s3->upload(in / key, "in-bucket", std::string("uploads/") + key));
+    }
+    input_setting = "s3://in-bucket/uploads";
+    output_setting = "s3://out-bucket/dash";
+    input_name = "in-bucket/uploads";
+    storage_env = {{"S3_ENDPOINT", settings.endpoint},
+                   {"S3_REGION", settings.region},
+                   {"S3_ACCESS_KEY_ID", settings.access_key_id},
+                   {"S3_SECRET_ACCESS_KEY", settings.secret_access_key},
+                   {"S3_FORCE_PATH_STYLE", "true"}};
+  }
+
+  std::map<std::string, std::string> env = {
+      {"DB_TYPE", GetParam().postgres ? "postgres" : "sqlite3"},
       {"DSN", dsn},
       {"AUTO_MIGRATE_DB", "true"},
       {"localStoragePath", (root / "work").string()},
       {"STORAGE_ROOT", (root / "storage").string()},
-      {"inputBucketName", "in"},
-      {"outputBucketName", "out"},
+      {"inputBucketName", input_setting},
+      {"outputBucketName", output_setting},
       {"CONCURRENCY_WORKERS", "3"},
       {"CONCURRENCY_UPLOAD", "4"},
       {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
       {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())},
       {"RABBITMQ_DEFAULT_USER", "guest"},
       {"RABBITMQ_DEFAULT_PASS", "guest"}};
+  env.insert(storage_env.begin(), storage_env.end());
   ServiceProcess service({"serve"}, env, root.path(), root / "service.log");
   ve::testing::BrokerProbe probe(broker->settings());
   const auto started = std::chrono::steady_clock::now();
@@ -155,9 +188,10 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
       {"this is not json", "message is not valid JSON", {}},
       {R"({"file_path": "video.mp4"})", "message has no \"resource_id\" field", {}},
       {body("bad-3", "../storage/in/video.mp4"), "file_path must not contain '..' segments", {}},
-      {body("bad-4", "missing.mp4"), "input not found: in/missing.mp4", {}},
+      {body("bad-4", "missing.mp4"), "input not found: " + input_name + "/missing.mp4", {}},
       {body("bad-5", "corrupt.mp4"),
-       "in/corrupt.mp4: not a valid MP4 file or corrupt headers (Invalid data found when processing input)", {}},
+       input_setting + "/corrupt.mp4: not a valid MP4 file or corrupt headers (Invalid data found when processing input)",
+       {}},
   };
   for (const auto& m : messages) probe.publish("", "videos", m.body);
   // And one through the CLI, which sets a message id.
@@ -204,13 +238,26 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
     ASSERT_EQ(results.count(resource), 1u) << resource;
     const auto& r = results[resource];
     EXPECT_EQ(r["status"], "COMPLETED");
-    EXPECT_EQ(r["output_bucket_path"], "out");
+    EXPECT_EQ(r["output_bucket_path"], output_setting);
     EXPECT_EQ(r["Error"], "");
     EXPECT_EQ(r["video"]["file_path"], nlohmann::json::parse(m.body)["file_path"]);
     EXPECT_TRUE(ve::core::parse_rfc3339(r["created_at"].get<std::string>()));
     EXPECT_TRUE(ve::core::parse_rfc3339(r["updated_at"].get<std::string>()));
     const std::string folder = r["video"]["encoded_video_folder"];
-    ve::testing::expect_presentation_matches(m.input, root / "storage/out" / folder);
+    if (GetParam().s3) {
+      // Fetch the uploaded presentation back from the S3 server to check it.
+      auto keys = s3->list("out-bucket", "dash/" + folder + "/");
+      ASSERT_TRUE(keys) << keys.error().message;
+      ASSERT_FALSE(keys->empty());
+      for (const auto& key : *keys) {
+        const auto name = std::filesystem::path(key).filename();
+        std::filesystem::create_directories(root / "fetched" / folder);
+        ASSERT_TRUE(s3->download("out-bucket", key, root / "fetched" / folder / name));
+      }
+      ve::testing::expect_presentation_matches(m.input, root / "fetched" / folder);
+    } else {
+      ve::testing::expect_presentation_matches(m.input, root / "storage/out" / folder);
+    }
 
     auto job = store->find_job(r["job_id"]);
     ASSERT_TRUE(job && *job) << r.dump();
@@ -229,7 +276,8 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
   ASSERT_TRUE(failed);
   std::set<std::string> failed_errors;
   for (const auto& j : *failed) failed_errors.insert(j.error);
-  EXPECT_EQ(failed_errors, (std::set<std::string>{"input not found: in/missing.mp4", failures[body("bad-5", "corrupt.mp4")]}));
+  EXPECT_EQ(failed_errors, (std::set<std::string>{"input not found: " + input_name + "/missing.mp4",
+                                                  failures[body("bad-5", "corrupt.mp4")]}));
   EXPECT_EQ(store->list_jobs(std::nullopt)->size(), good + 2);  // invalid messages never become jobs
 
   // CONCURRENCY_WORKERS=3: some jobs ran at the same time.
@@ -247,11 +295,14 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
                                         env.at("DB_TYPE") + " DSN=" + ve::testing::quote(dsn) + " " +
                                         ve::testing::quote(VE_BINARY) + " jobs --status FAILED");
   EXPECT_EQ(listing.exit_code, 0) << listing.output;
-  EXPECT_NE(listing.output.find("input not found: in/missing.mp4"), std::string::npos) << listing.output;
+  EXPECT_NE(listing.output.find("input not found: " + input_name + "/missing.mp4"), std::string::npos)
+      << listing.output;
 }
 
-INSTANTIATE_TEST_SUITE_P(Databases, ServiceTest, ::testing::Values("sqlite", "postgres"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Setups, ServiceTest,
+                         ::testing::Values(Setup{"sqlite_local", false, false}, Setup{"postgres_local", true, false},
+                                           Setup{"sqlite_s3", false, true}),
+                         [](const auto& info) { return info.param.name; });
 
 TEST(ServiceConfig, WrongValueStopsStartUpNamingTheVariable) {
   TempDir root;

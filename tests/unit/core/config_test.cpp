@@ -80,3 +80,40 @@ TEST(Config, DescribeMasksKeyValueDsnPasswords) {
 
 }  // namespace
 }  // namespace ve::core
+
+namespace ve::core {
+namespace {
+
+TEST(Config, StorageSettingsAndBucketLocations) {
+  auto c = load_config({{"STORAGE_BACKEND", "s3"},
+                        {"inputBucketName", "gs://in-bucket/uploads"},
+                        {"outputBucketName", "out-bucket"},
+                        {"S3_ENDPOINT", "http://127.0.0.1:9000"},
+                        {"S3_ACCESS_KEY_ID", "AKIDEXAMPLE"},
+                        {"S3_SECRET_ACCESS_KEY", "wJalrXUtnFEMI"},
+                        {"S3_FORCE_PATH_STYLE", "true"},
+                        {"STORAGE_PUBLIC_READ", "true"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->storage.backend, StorageBackend::S3);
+  EXPECT_TRUE(c->storage.s3_force_path_style);
+  EXPECT_TRUE(c->storage.public_read);
+  EXPECT_EQ(c->input_bucket, "gs://in-bucket/uploads");
+  const std::string text = describe(*c);
+  EXPECT_EQ(text.find("wJalrXUtnFEMI"), std::string::npos) << text;
+  EXPECT_NE(text.find("AKIDEXAMPLE"), std::string::npos);
+}
+
+TEST(Config, WrongStorageValuesNameTheVariable) {
+  auto message = [](Settings s) {
+    auto c = load_config(s);
+    return c ? std::string("ok") : c.error().message;
+  };
+  EXPECT_NE(message({{"STORAGE_BACKEND", "azure"}}).find("STORAGE_BACKEND"), std::string::npos);
+  EXPECT_NE(message({{"S3_ENDPOINT", "127.0.0.1:9000"}}).find("S3_ENDPOINT"), std::string::npos);
+  EXPECT_NE(message({{"inputBucketName", "s3://Bad_Bucket"}}).find("inputBucketName"), std::string::npos);
+  EXPECT_NE(message({{"outputBucketName", "ftp://x"}}).find("outputBucketName"), std::string::npos);
+  EXPECT_NE(message({{"S3_FORCE_PATH_STYLE", "sometimes"}}).find("S3_FORCE_PATH_STYLE"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ve::core

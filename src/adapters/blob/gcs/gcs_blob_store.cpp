@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/blob/gcs/gcs_blob_store.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "adapters/blob/gcs/curl_easy.hpp"
+#include "adapters/blob/gcs/jwt.hpp"
+#include "core/job_request.hpp"
+#include "core/storage_location.hpp"
+
+namespace ve::adapters::blob::gcs {
+namespace {
+
+using Attempt = GcsBlobStore::Attempt;
+constexpr std::size_t kChunkGranule = 256 * 1024;  // the JSON API's unit for non-final chunks
+constexpr std::chrono::milliseconds kMaxBackoff{30'000};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+// GCS bucket names: 3-222 of a-z 0-9 - _ . (the full rules are GCS's to enforce).
+core::Status check_names(const std::string& bucket, const std::string& key) {
+  const bool bucket_ok = bucket.size() >= 3 && bucket.size() <= 222 && std::all_of(bucket.begin(), bucket.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+  if (!bucket_ok) return core::fail(core::Error::invalid_input("invalid bucket name '" + bucket + "'"));
+  return core::validate_object_key(key);
+}
+
+// The "message" of a JSON API error body, for people reading logs.
+std::string api_message(const HttpResponse& r) {
+  const nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
+  if (doc.is_object() && doc.contains("error") && doc["error"].is_object()) {
+    const auto& e = doc["error"];
+    if (e.contains("message") && e["message"].is_string()) return ": " + e["message"].get<std::string>().substr(0, 300);
+  }
+  return "";
+}
+
+// The common meaning of a response; callers handle their own success and 404 codes first.
+Attempt classify(const HttpResponse& r, const std::string& what, const std::string& account) {
+  if (r.sink_failed) return {core::fail(core::Error::internal(what + ": local file I/O failed")), false, false};
+  if (r.code != CURLE_OK) return {core::fail(core::Error::transient(what + ": " + r.transport_error)), true, false};
+  const std::string status = " (HTTP " + std::to_string(r.status) + api_message(r) + ")";
+  if (r.status == 401) return {core::fail(core::Error::internal(what + ": access token rejected" + status)), false, true};
+  if (r.status == 403) {
+    return {core::fail(core::Error::internal(what + ": permission denied" + status + "; grant " + account +
+                                             " access to the bucket (roles/storage.objectAdmin)")),
+            false, false};
+  }
+  if (r.status >= 500 || r.status == 408 || r.status == 429) {
+    return {core::fail(core::Error::transient(what + ": server busy or failing" + status)), true, false};
+  }
+  return {core::fail(core::Error::internal(what + ": unexpected answer" + status)), false, false};
+}
+
+void sleep_backoff(std::chrono::milliseconds base, int retry) {
+  // Full jitter (uniform in [0, base * 2^retry]) spreads out threads that failed together.
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto ceiling = std::min<long long>(kMaxBackoff.count(), base.count() << std::min(retry, 20));
+  std::uniform_int_distribution<long long> pick(0, std::max<long long>(0, ceiling));
+  std::this_thread::sleep_for(std::chrono::milliseconds(pick(rng)));
+}
+
+std::filesystem::path temp_beside(const std::filesystem::path& to) {
+  static std::atomic<unsigned> counter{0};
+  return to.parent_path() / ("." + to.filename().string() + ".part-" + std::to_string(::getpid()) + "-" +
+                             std::to_string(counter.fetch_add(1)));
+}
+
+// The next byte the server wants from its 308 answer's "Range: bytes=0-N" (none yet: 0).
+std::uint64_t next_offset(const HttpResponse& r) {
+  const std::string range = r.header("range");
+  constexpr std::string_view kPrefix = "bytes=0-";
+  std::uint64_t last = 0;
+  if (range.rfind(kPrefix, 0) != 0) return 0;
+  const char* end = range.data() + range.size();
+  if (std::from_chars(range.data() + kPrefix.size(), end, last).ptr != end) return 0;
+  return last + 1;
+}
+
+}  // namespace
+
+std::string percent_encode(std::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+        c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+core::Result<std::unique_ptr<GcsBlobStore>> GcsBlobStore::create(GcsSettings settings) {
+  if (settings.chunk_bytes == 0 || settings.chunk_bytes % kChunkGranule != 0) {
+    return core::fail(core::Error::invalid_input("GCS upload chunk size must be a multiple of 256 KiB"));
+  }
+  if (settings.max_attempts < 1) return core::fail(core::Error::invalid_input("GCS max_attempts must be at least 1"));
+  auto account = load_service_account(settings.credentials_file);
+  if (!account) return core::fail(account.error());
+  if (auto key = check_private_key(*account); !key) return core::fail(key.error());
+  while (ends_with(settings.api_endpoint, "/")) settings.api_endpoint.pop_back();
+  return std::unique_ptr<GcsBlobStore>(new GcsBlobStore(std::move(settings), std::move(*account)));
+}
+
+GcsBlobStore::GcsBlobStore(GcsSettings settings, ServiceAccount account)
+    : settings_(std::move(settings)), tokens_(std::move(account)) {}
+
+core::Status GcsBlobStore::with_retries(const std::string& what,
+                                        const std::function<Attempt(const std::string& token)>& attempt) {
+  bool renewed = false;
+  core::Error last = core::Error::internal(what + ": no attempt made");
+  for (int n = 0; n < settings_.max_attempts; ++n) {
+    auto token = tokens_.token();
+    Attempt a;
+    if (!token) {
+      a = {core::fail(token.error()), token.error().kind == core::ErrorKind::Transient, false};
+    } else {
+      a = attempt(*token);
+    }
+    if (a.status) return {};
+    if (a.unauthorized && !renewed) {
+      // The token may have been revoked or rotated early: renew it once, right away.
+      renewed = true;
+      tokens_.invalidate(*token);
+      --n;
+      continue;
+    }
+    if (!a.retry) return a.status;
+    last = a.status.error();
+    if (n + 1 < settings_.max_attempts) {
+      spdlog::warn("{} (attempt {} of {}), retrying", last.message, n + 1, settings_.max_attempts);
+      sleep_backoff(settings_.base_backoff, n);
+    }
+  }
+  return core::fail(core::Error::transient(last.message + "; gave up after " + std::to_string(settings_.max_attempts) +
+                                           " attempts"));
+}
+
+core::Status GcsBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+  if (auto ok = check_names(bucket, key); !ok) return ok;
+  std::error_code ec;
+  std::filesystem::create_directories(to.parent_path(), ec);
+  if (ec) return core::fail(core::Error::internal("cannot create " + to.parent_path().string() + ": " + ec.message()));
+  const auto tmp = temp_beside(to);
+  const std::string what = "downloading gs://" + bucket + "/" + key;
+  const std::string url =
+      settings_.api_endpoint + "/storage/v1/b/" + percent_encode(bucket) + "/o/" + percent_encode(key) + "?alt=media";
+
+  auto status = with_retries(what, [&](const std::string& token) -> Attempt {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);  // a retry starts over
+    if (!out) return {core::fail(core::Error::internal("cannot write " + tmp.string())), false, false};
+    HttpRequest request;
+    request.url = url;
+    request.headers = {"Authorization: Bearer " + token};
+    request.download_to = &out;
+    const HttpResponse r = perform(request);
+    out.close();
+    if (r.code == CURLE_OK && r.status == 200) {
+      if (!out) return {core::fail(core::Error::internal("cannot write " + tmp.string())), false, false};
+      return {};
+    }
+    if (r.code == CURLE_OK && r.status == 404) {
+      return {core::fail(core::Error::not_found("input not found: " + bucket + "/" + key)), false, false};
+    }
+    return classify(r, what, tokens_.account().client_email);
+  });
+  if (status) std::filesystem::rename(tmp, to, ec);
+  if (!status || ec) {
+    std::error_code ignored;
+    std::filesystem::remove(tmp, ignored);
+  }
+  if (status && ec) return core::fail(core::Error::internal("cannot rename into " + to.string() + ": " + ec.message()));
+  return status;
+}
+
+GcsBlobStore::Attempt GcsBlobStore::start_upload(const std::string& token, const std::string& bucket,
+                                                 const std::string& key, std::uint64_t size, std::string& session) {
+  const std::string type = core::content_type_for(key);
+  HttpRequest request;
+  request.method = "POST";
+  request.url = settings_.api_endpoint + "/upload/storage/v1/b/" + percent_encode(bucket) +
+                "/o?uploadType=resumable&name=" + percent_encode(key) +
+                (settings_.public_read ? "&predefinedAcl=publicRead" : "");
+  request.headers = {"Authorization: Bearer " + token, "Content-Type: application/json; charset=UTF-8",
+                     "X-Upload-Content-Type: " + type, "X-Upload-Content-Length: " + std::to_string(size)};
+  request.body = nlohmann::json{{"name", key}, {"contentType", type}}.dump();
+  request.timeout = std::chrono::seconds(60);
+  const HttpResponse r = perform(request);
+  const std::string what = "starting upload of gs://" + bucket + "/" + key;
+  if (r.code == CURLE_OK && r.status == 200) {
+    session = r.header("location");
+    if (session.empty()) return {core::fail(core::Error::internal(what + ": no session URI in the answer")), false, false};
+    return {};
+  }
+  if (r.code == CURLE_OK && r.status == 404) {
+    return {core::fail(core::Error::internal(what + ": bucket " + bucket + " does not exist")), false, false};
+  }
+  return classify(r, what, tokens_.account().client_email);
+}
+
+core::Status GcsBlobStore::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {
+  if (auto ok = check_names(bucket, key); !ok) return ok;
+  std::error_code ec;
+  const std::uint64_t size = std::filesystem::file_size(from, ec);
+  std::ifstream in(from, std::ios::binary);
+  if (ec || !in) return core::fail(core::Error::internal("cannot read " + from.string() + " to upload"));
+  const std::string what = "uploading " + from.string() + " to gs://" + bucket + "/" + key;
+
+  std::string session;
+  auto started = with_retries(what, [&](const std::string& token) { return start_upload(token, bucket, key, size, session); });
+  if (!started) return started;
+
+  std::uint64_t offset = 0;
+  bool ask_first = false;  // after a failed PUT, ask the server what it kept before sending more
+  return with_retries(what, [&](const std::string& token) -> Attempt {
+    for (;;) {
+      const std::uint64_t length = ask_first ? 0 : std::min<std::uint64_t>(settings_.chunk_bytes, size - offset);
+      HttpRequest request;
+      request.method = "PUT";
+      request.url = session;
+      const std::string range = ask_first || size == 0
+                                    ? "bytes */" + std::to_string(size)
+                                    : "bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) + "/" +
+                                          std::to_string(size);
+      request.headers = {"Authorization: Bearer " + token, "Content-Range: " + range};
+      in.clear();
+      in.seekg(static_cast<std::streamoff>(offset));
+      request.upload_from = &in;
+      request.upload_length = length;
+      const HttpResponse r = perform(request);
+      if (r.code == CURLE_OK && (r.status == 200 || r.status == 201)) return {};
+      if (r.code == CURLE_OK && r.status == 308) {
+        const std::uint64_t next = std::min(next_offset(r), size);
+        // A server that keeps nothing of a chunk would loop us forever: count it as a failure.
+        if (length > 0 && next <= offset) {
+          offset = next;
+          return {core::fail(core::Error::transient(what + ": server kept none of the chunk")), true, false};
+        }
+        ask_first = false;
+        offset = next;
+        continue;
+      }
+      ask_first = true;
+      if (r.code == CURLE_OK && (r.status == 404 || r.status == 410)) {
+        // The session expired or was cancelled; only a new upload helps (the job's retry).
+        return {core::fail(core::Error::transient(what + ": upload session expired")), false, false};
+      }
+      return classify(r, what, tokens_.account().client_email);
+    }
+  });
+}
+
+}  // namespace ve::adapters::blob::gcs
