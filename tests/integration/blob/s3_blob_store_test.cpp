@@ -87,7 +87,7 @@ TEST(S3UrlTest, PathStyleVirtualHostedAndCanonicalQuery) {
             "https://media.s3.eu-west-1.amazonaws.com/k");
   EXPECT_EQ(object_url("http://h", true, "b", "", {{"prefix", "a/b c"}, {"list-type", "2"}, {"uploads", ""}}),
             "http://h/b/?list-type=2&prefix=a%2Fb%20c&uploads=");
-  EXPECT_EQ(core::content_type_for("x/manifest.mpd"), "application/dash+xml");
+  EXPECT_STREQ(core::content_type_for("x/manifest.mpd"), "application/dash+xml");
 }
 
 TEST_F(S3BlobStoreTest, SmallObjectRoundTrip) {
