@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/output_naming.hpp"
+#include "core/text_encoding.hpp"
 
 namespace ve::core {
 namespace {
@@ -14,21 +15,6 @@ std::string iso_duration(double seconds) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "PT%.3fS", seconds < 0 ? 0.0 : seconds);
   return buf;
-}
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
-    }
-  }
-  return out;
 }
 
 std::string ratio(Rational r, char sep) {

@@ -8,6 +8,7 @@
 #include "adapters/blob/s3_blob_store.hpp"
 #include "adapters/blob/s3_url.hpp"
 #include "adapters/blob/s3_xml.hpp"
+#include "core/text_encoding.hpp"
 
 namespace ve::adapters::blob {
 namespace {
@@ -47,7 +48,7 @@ core::Status S3BlobStore::upload_multipart(int fd, uint64_t size, const std::str
       if (succeeded(r)) return core::fail(core::Error::internal("S3 upload " + object + ": part without an ETag"));
       return core::fail(error_for(r, "upload", bucket, key));
     }
-    manifest += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + xml_escape(r.etag) +
+    manifest += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + core::xml_escape(r.etag) +
                 "</ETag></Part>";
   }
   manifest += "</CompleteMultipartUpload>";

@@ -10,10 +10,6 @@ namespace ve::adapters::blob {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
 
-// RFC 3986 percent-encoding: unreserved bytes (A-Z a-z 0-9 - . _ ~) kept, '/' kept only when
-// keep_slash, everything else %XX (upper-case hex), UTF-8 byte by byte.
-std::string uri_encode(std::string_view text, bool keep_slash);
-
 // The request URL for an object (key may be empty for the bucket itself), path-style
 // (endpoint/bucket/key) or virtual-hosted (scheme://bucket.host/key). Key segments are encoded,
 // the query sorted by name and encoded, with "name=" for empty values: libcurl's SigV4 signs the

@@ -14,7 +14,5 @@ namespace ve::adapters::blob {
 std::vector<std::string> xml_values(std::string_view xml, std::string_view tag);
 std::optional<std::string> xml_value(std::string_view xml, std::string_view tag);
 
-// Escapes text for an element's content (&, <, >, ", ').
-std::string xml_escape(std::string_view text);
 
 }  // namespace ve::adapters::blob

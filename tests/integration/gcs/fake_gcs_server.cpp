@@ -15,6 +15,7 @@
 
 #include "adapters/blob/gcs/curl_easy.hpp"
 #include "adapters/blob/gcs/gcs_blob_store.hpp"
+#include "core/text_encoding.hpp"
 #include "support/test_support.hpp"
 
 extern char** environ;
@@ -43,7 +44,7 @@ gcs::HttpResponse call(const std::string& method, const std::string& url, const 
 }
 
 std::string path_of(const std::string& bucket, const std::string& name) {
-  return "/_control/object/" + bucket + "/" + gcs::percent_encode(name);
+  return "/_control/object/" + bucket + "/" + core::percent_encode(name);
 }
 
 }  // namespace

@@ -49,3 +49,19 @@ TEST(ContentType, ByExtension) {
 
 }  // namespace
 }  // namespace ve::core
+
+#include "core/text_encoding.hpp"
+
+namespace ve::core {
+namespace {
+
+TEST(TextEncoding, PercentEncodeKeepsOnlyUnreservedBytes) {
+  EXPECT_EQ(percent_encode("a b/c+é~"), "a%20b%2Fc%2B%C3%A9~");
+  EXPECT_EQ(percent_encode("a b/c", true), "a%20b/c");
+  EXPECT_EQ(percent_encode("urn:x=y&z"), "urn%3Ax%3Dy%26z");
+}
+
+TEST(TextEncoding, XmlEscape) { EXPECT_EQ(xml_escape("a<b>&\"c'"), "a&lt;b&gt;&amp;&quot;c&apos;"); }
+
+}  // namespace
+}  // namespace ve::core

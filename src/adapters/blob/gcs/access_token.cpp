@@ -8,24 +8,10 @@
 
 #include "adapters/blob/gcs/curl_easy.hpp"
 #include "adapters/blob/gcs/jwt.hpp"
+#include "core/text_encoding.hpp"
 
 namespace ve::adapters::blob::gcs {
 namespace {
-
-std::string form_escape(const std::string& s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 // "invalid_grant: Invalid JWT Signature." from an OAuth2 error body, or "" when there is none.
 // These fields are Google's own words about the request, never the secret.
@@ -67,8 +53,8 @@ core::Status AccessTokenProvider::fetch_locked() {
   request.method = "POST";
   request.url = account_.token_uri;
   request.headers = {"Content-Type: application/x-www-form-urlencoded"};
-  request.body = "grant_type=" + form_escape("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-                 "&assertion=" + form_escape(*assertion);
+  request.body = "grant_type=" + core::percent_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+                 "&assertion=" + core::percent_encode(*assertion);
   request.timeout = std::chrono::seconds(30);
   const HttpResponse r = perform(request);
 

@@ -17,6 +17,7 @@
 #include "adapters/blob/gcs/jwt.hpp"
 #include "core/job_request.hpp"
 #include "core/storage_location.hpp"
+#include "core/text_encoding.hpp"
 
 namespace ve::adapters::blob::gcs {
 namespace {
@@ -92,22 +93,6 @@ std::uint64_t next_offset(const HttpResponse& r) {
 
 }  // namespace
 
-std::string percent_encode(std::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-        c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
-
 core::Result<std::unique_ptr<GcsBlobStore>> GcsBlobStore::create(GcsSettings settings) {
   if (settings.chunk_bytes == 0 || settings.chunk_bytes % kChunkGranule != 0) {
     return core::fail(core::Error::invalid_input("GCS upload chunk size must be a multiple of 256 KiB"));
@@ -162,7 +147,7 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
   const auto tmp = temp_beside(to);
   const std::string what = "downloading gs://" + bucket + "/" + key;
   const std::string url =
-      settings_.api_endpoint + "/storage/v1/b/" + percent_encode(bucket) + "/o/" + percent_encode(key) + "?alt=media";
+      settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key) + "?alt=media";
 
   auto status = with_retries(what, [&](const std::string& token) -> Attempt {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);  // a retry starts over
@@ -196,8 +181,8 @@ GcsBlobStore::Attempt GcsBlobStore::start_upload(const std::string& token, const
   const std::string type = core::content_type_for(key);
   HttpRequest request;
   request.method = "POST";
-  request.url = settings_.api_endpoint + "/upload/storage/v1/b/" + percent_encode(bucket) +
-                "/o?uploadType=resumable&name=" + percent_encode(key) +
+  request.url = settings_.api_endpoint + "/upload/storage/v1/b/" + core::percent_encode(bucket) +
+                "/o?uploadType=resumable&name=" + core::percent_encode(key) +
                 (settings_.public_read ? "&predefinedAcl=publicRead" : "");
   request.headers = {"Authorization: Bearer " + token, "Content-Type: application/json; charset=UTF-8",
                      "X-Upload-Content-Type: " + type, "X-Upload-Content-Length: " + std::to_string(size)};

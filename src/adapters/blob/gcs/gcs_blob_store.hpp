@@ -52,8 +52,6 @@ class GcsBlobStore final : public ports::BlobStore {
   AccessTokenProvider tokens_;
 };
 
-// Percent-encodes everything but RFC 3986 unreserved characters ('/' becomes %2F).
-std::string percent_encode(std::string_view s);
 
 
 }  // namespace ve::adapters::blob::gcs

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ve::core {
+
+// RFC 3986 percent-encoding: every byte except the unreserved A-Z a-z 0-9 - . _ ~ (and '/' when
+// keep_slash) becomes %XX with upper-case hex. Used for URL paths, query values and form bodies.
+std::string percent_encode(std::string_view text, bool keep_slash = false);
+
+// Escapes & < > " ' for XML text and attribute values.
+std::string xml_escape(std::string_view text);
+
+}  // namespace ve::core
