@@ -4,10 +4,6 @@
 // outside: result and dead-letter queues, database rows and history, uploaded presentations.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
 #include <chrono>
 #include <set>
@@ -21,71 +17,15 @@
 #include "support/presentation_check.hpp"
 #include "support/rabbitmq_fixture.hpp"
 #include "support/s3_fixture.hpp"
+#include "support/service_process.hpp"
 #include "support/test_support.hpp"
-
-extern char** environ;
 
 namespace {
 
 using namespace std::chrono_literals;
 using ve::core::JobStatus;
+using ve::testing::ServiceProcess;
 using ve::testing::TempDir;
-
-// The service binary in a child process with extra environment variables; stopped with SIGTERM.
-class ServiceProcess {
- public:
-  ServiceProcess(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-                 const std::filesystem::path& cwd, const std::filesystem::path& log)
-      : log_(log) {
-    std::vector<std::string> entries;
-    for (char** e = environ; *e; ++e) {
-      const std::string entry(*e);
-      if (!env.count(entry.substr(0, entry.find('=')))) entries.push_back(entry);
-    }
-    for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
-    std::vector<char*> envp;
-    for (auto& e : entries) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::vector<std::string> argv_s = {VE_BINARY};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    posix_spawn_file_actions_adddup2(&actions, 1, 2);
-    if (posix_spawn(&pid_, VE_BINARY, &actions, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&actions);
-  }
-  ~ServiceProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
-  // SIGTERM, then the exit code (or -1 when it had to be killed after `grace`).
-  int stop(std::chrono::seconds grace = 60s) {
-    ::kill(pid_, SIGTERM);
-    const auto deadline = std::chrono::steady_clock::now() + grace;
-    int status = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return -1;
-  }
-  std::string log() const { return ve::testing::read_text(log_); }
-
- private:
-  pid_t pid_ = -1;
-  std::filesystem::path log_;
-};
 
 struct Expected {
   std::string body;
@@ -172,7 +112,7 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
       {"RABBITMQ_DEFAULT_USER", "guest"},
       {"RABBITMQ_DEFAULT_PASS", "guest"}};
   env.insert(storage_env.begin(), storage_env.end());
-  ServiceProcess service({"serve"}, env, root.path(), root / "service.log");
+  ServiceProcess service(VE_BINARY, {"serve"}, env, root.path(), root / "service.log");
   ve::testing::BrokerProbe probe(broker->settings());
   const auto started = std::chrono::steady_clock::now();
   while (!probe.message_count("videos") && std::chrono::steady_clock::now() - started < 60s) {
