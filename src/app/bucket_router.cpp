@@ -26,4 +26,10 @@ core::Status BucketRouter::upload(const std::filesystem::path& from, const std::
   return target->first->upload(from, target->second.bucket, target->second.key_of(key));
 }
 
+core::Result<uint64_t> BucketRouter::size(const std::string& bucket, const std::string& key) {
+  auto target = route(bucket);
+  if (!target) return core::fail(target.error());
+  return target->first->size(target->second.bucket, target->second.key_of(key));
+}
+
 }  // namespace ve::app

@@ -10,34 +10,14 @@
 #include <random>
 #include <thread>
 
+#include "app/message_key.hpp"
 #include "app/notifications.hpp"
+#include "app/work_folder.hpp"
 #include "core/job_request.hpp"
 #include "core/uuid.hpp"
 
 namespace ve::app {
 namespace {
-
-// A job's working folder, removed with everything in it on every way out.
-class ScratchDir {
- public:
-  explicit ScratchDir(std::filesystem::path path) : path_(std::move(path)) {}
-  ~ScratchDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-    if (ec) spdlog::warn("cannot remove working folder {}: {}", path_.string(), ec.message());
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  core::Status create() const {
-    std::error_code ec;
-    std::filesystem::create_directories(path_, ec);
-    if (ec) return core::fail(core::Error::internal("cannot create working folder " + path_.string() + ": " + ec.message()));
-    return {};
-  }
-
- private:
-  std::filesystem::path path_;
-};
 
 std::vector<std::filesystem::path> files_below(const std::filesystem::path& folder) {
   std::vector<std::filesystem::path> files;
@@ -87,7 +67,18 @@ Disposition JobProcessor::fail_request(const ports::Delivery& delivery, const co
   return Disposition::DeadLetter;
 }
 
-Disposition JobProcessor::process(const ports::Delivery& delivery) const {
+Disposition JobProcessor::republish(const ports::Delivery& delivery, const ports::JobRecord& done) const {
+  if (auto ok = publisher_.publish(job_result_json(done)); !ok) {
+    spdlog::warn("message {} came again and its job {} is COMPLETED, but its result could not be published "
+                 "again, requeueing: {}", delivery.message_id, done.id, ok.error().message);
+    return Disposition::Requeue;
+  }
+  spdlog::info("message {} came again; its job {} had already COMPLETED: published its result again",
+               delivery.message_id, done.id);
+  return Disposition::Ack;
+}
+
+Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_token cancel) const {
   auto request = core::parse_job_request(delivery.body);
   if (!request) {
     spdlog::warn("rejecting message {}: {}", delivery.message_id, request.error().message);
@@ -100,19 +91,48 @@ Disposition JobProcessor::process(const ports::Delivery& delivery) const {
   job.video.resource_id = request->resource_id;
   job.video.file_path = request->file_path;
   job.output_bucket_path = settings_.output_bucket;
+  job.message_key = message_key(delivery);
   job.status = core::JobStatus::Starting;
   job.created_at = job.updated_at = job.video.created_at = std::chrono::system_clock::now();
-  if (auto ok = store_.create_job(job); !ok) {
-    spdlog::error("cannot record a new job for resource {}: {}", job.video.resource_id, ok.error().message);
-    return ok.error().kind == core::ErrorKind::Transient ? Disposition::Requeue : fail_request(delivery, ok.error());
+
+  // A redelivered message may have been handled before by a worker that crashed, was stopped or
+  // lost the broker: its earlier jobs decide what to do (republish, or start over).
+  core::Status created;
+  if (delivery.redelivered) {
+    auto claim = store_.claim_redelivered(
+        job, "abandoned: its message was delivered again before this attempt ended (worker stopped, crashed or lost "
+             "the broker); continued as job " + job.id);
+    if (claim && claim->completed) return republish(delivery, *claim->completed);
+    if (claim) {
+      for (const auto& id : claim->abandoned) spdlog::warn("job {} abandoned: its message came again, continuing as job {}", id, job.id);
+    }
+    if (!claim) created = core::fail(claim.error());
+  } else {
+    created = store_.create_job(job);
+  }
+  if (!created) {
+    spdlog::error("cannot record a new job for resource {}: {}", job.video.resource_id, created.error().message);
+    return created.error().kind == core::ErrorKind::Transient ? Disposition::Requeue : fail_request(delivery, created.error());
   }
   spdlog::info("job {} started: resource {} file {}", job.id, job.video.resource_id, job.video.file_path);
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    in_flight_.insert(job.id);
+  }
+  struct Done {
+    const JobProcessor& p;
+    const std::string& id;
+    ~Done() {
+      std::lock_guard lock(p.in_flight_mutex_);
+      p.in_flight_.erase(id);
+    }
+  } done{*this, job.id};
 
   core::Status outcome;
+  std::optional<DiskReservation> disk_space;  // released only after the folder is gone
   {
-    ScratchDir work(settings_.work_root / job.video.id);
-    outcome = work.create();
-    if (outcome) outcome = run(job, settings_.work_root / job.video.id);
+    auto work = WorkFolder::create(settings_.work_root / job.video.id);
+    outcome = work ? run(job, work->path(), cancel, disk_space) : core::Status(core::fail(work.error()));
   }
   if (outcome) {
     spdlog::info("job {} completed", job.id);
@@ -121,42 +141,82 @@ Disposition JobProcessor::process(const ports::Delivery& delivery) const {
 
   const core::Error& error = outcome.error();
   if (job.status == core::JobStatus::Completed) {
-    // Recorded as done but the result could not be published: deliver the message again.
-    spdlog::warn("job {} completed but its result was not published: {}", job.id, error.message);
+    // Recorded as done but the result could not be published: the message comes again and its
+    // redelivery publishes the stored result.
+    spdlog::warn("job {} completed but its result was not published, requeueing: {}", job.id, error.message);
     return Disposition::Requeue;
   }
-  if (error.kind == core::ErrorKind::Transient) {
+  if (error.kind == core::ErrorKind::Conflict) {
+    // A later delivery of the same message took the job over; it settles the message.
+    spdlog::warn("job {} stopped: {}", job.id, error.message);
+    return Disposition::Ack;
+  }
+  if (cancel.stop_requested() || error.kind == core::ErrorKind::Transient) {
+    const std::string reason = cancel.stop_requested()
+                                   ? "abandoned: the service shut down before the job finished (SHUTDOWN_GRACE_SECONDS); message requeued"
+                                   : "abandoned: " + error.message + "; message requeued";
     spdlog::warn("job {} interrupted, requeueing: {}", job.id, error.message);
-    (void)store_.record_status(job.id, core::JobStatus::Failed, error.message + " (message requeued)");
+    (void)store_.record_status(job.id, core::JobStatus::Abandoned, reason);
     return Disposition::Requeue;
   }
   spdlog::error("job {} failed: {}", job.id, error.message);
   if (auto ok = store_.record_status(job.id, core::JobStatus::Failed, error.message); !ok) {
+    if (ok.error().kind == core::ErrorKind::Conflict) return Disposition::Ack;
     spdlog::warn("job {}: cannot record the failure, requeueing: {}", job.id, ok.error().message);
     return Disposition::Requeue;
   }
   return fail_request(delivery, error);
 }
 
-core::Status JobProcessor::advance(ports::JobRecord& job, core::JobStatus status) const {
+void JobProcessor::abandon_unfinished(const std::string& reason) const {
+  std::set<std::string> jobs;
+  {
+    std::lock_guard lock(in_flight_mutex_);
+    jobs = in_flight_;
+  }
+  for (const auto& id : jobs) {
+    if (auto ok = store_.record_status(id, core::JobStatus::Abandoned, reason); !ok) {
+      spdlog::warn("job {}: cannot record it ABANDONED: {}", id, ok.error().message);
+    } else {
+      spdlog::warn("job {} abandoned: {}", id, reason);
+    }
+  }
+}
+
+core::Status JobProcessor::advance(ports::JobRecord& job, core::JobStatus status, std::stop_token cancel) const {
+  // Once the presentation is uploaded the job is as good as done: finish it even when stopping.
+  if (cancel.stop_requested() && status <= core::JobStatus::Finishing) {
+    return core::fail(core::Error::transient("the service is shutting down"));
+  }
   if (auto ok = store_.record_status(job.id, status, ""); !ok) return ok;
   job.status = status;
   job.updated_at = std::chrono::system_clock::now();
   return {};
 }
 
-core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::path& work) const {
+core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::path& work, std::stop_token cancel,
+                               std::optional<DiskReservation>& disk_space) const {
   using core::JobStatus;
   const std::filesystem::path input = work / ("input" + std::filesystem::path(job.video.file_path).extension().string());
   const std::filesystem::path output = work / "dash";
 
-  if (auto ok = advance(job, JobStatus::Downloading); !ok) return ok;
+  if (auto ok = advance(job, JobStatus::Downloading, cancel); !ok) return ok;
+  if (settings_.disk_space) {
+    // Fail (or requeue) before a byte is written rather than filling the disk mid-download.
+    auto bytes = blobs_.size(settings_.input_bucket, job.video.file_path);
+    if (!bytes) return core::fail(bytes.error());
+    auto reserved = settings_.disk_space->reserve(settings_.input_bucket + "/" + job.video.file_path, *bytes);
+    if (!reserved) return core::fail(reserved.error());
+    disk_space.emplace(std::move(*reserved));
+  }
   if (auto ok = blobs_.download(settings_.input_bucket, job.video.file_path, input); !ok) return ok;
 
   // The packager fragments and writes the DASH presentation in one pass over the input.
-  if (auto ok = advance(job, JobStatus::Fragmenting); !ok) return ok;
-  if (auto ok = advance(job, JobStatus::Encoding); !ok) return ok;
-  auto summary = packager_.package(input, output, settings_.package, nullptr);
+  if (auto ok = advance(job, JobStatus::Fragmenting, cancel); !ok) return ok;
+  if (auto ok = advance(job, JobStatus::Encoding, cancel); !ok) return ok;
+  ports::PackageOptions options = settings_.package;
+  options.cancel = cancel;
+  auto summary = packager_.package(input, output, options, nullptr);
   if (!summary) {
     core::Error e = summary.error();
     // The packager names its scratch copy; the user knows the file by its object key.
@@ -166,14 +226,19 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
     return core::fail(e);
   }
 
-  if (auto ok = advance(job, JobStatus::Uploading); !ok) return ok;
-  if (auto ok = upload_folder(output, job.video.id); !ok) return ok;
-  if (auto ok = advance(job, JobStatus::Finishing); !ok) return ok;
-  if (auto ok = advance(job, JobStatus::Completed); !ok) return ok;
-  return publisher_.publish(job_result_json(job));
+  if (auto ok = advance(job, JobStatus::Uploading, cancel); !ok) return ok;
+  if (auto ok = upload_folder(output, job.video.id, cancel); !ok) return ok;
+  if (auto ok = advance(job, JobStatus::Finishing, cancel); !ok) return ok;
+  if (auto ok = advance(job, JobStatus::Completed, cancel); !ok) return ok;
+  // The result as stored (the database's timestamps), so a redelivery republishes the same one.
+  auto stored = store_.find_job(job.id);
+  if (!stored) return core::fail(stored.error());
+  if (!*stored) return core::fail(core::Error::internal("job " + job.id + " vanished from the job store"));
+  return publisher_.publish(job_result_json(**stored));
 }
 
-core::Status JobProcessor::upload_folder(const std::filesystem::path& folder, const std::string& prefix) const {
+core::Status JobProcessor::upload_folder(const std::filesystem::path& folder, const std::string& prefix,
+                                         std::stop_token cancel) const {
   const auto files = files_below(folder);
   std::atomic<size_t> next{0};
   std::mutex mutex;
@@ -181,6 +246,12 @@ core::Status JobProcessor::upload_folder(const std::filesystem::path& folder, co
   std::atomic<bool> failed{false};
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < files.size() && !failed; i = next.fetch_add(1)) {
+      if (cancel.stop_requested()) {
+        std::lock_guard lock(mutex);
+        if (first_error) first_error = core::fail(core::Error::transient("upload cancelled: the service is shutting down"));
+        failed = true;
+        break;
+      }
       const std::string key = prefix + "/" + std::filesystem::relative(files[i], folder).generic_string();
       if (auto ok = blobs_.upload(files[i], settings_.output_bucket, key); !ok) {
         std::lock_guard lock(mutex);

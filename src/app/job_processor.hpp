@@ -3,8 +3,13 @@
 
 #include <filesystem>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stop_token>
 #include <string>
 
+#include "app/disk_reservations.hpp"
 #include "ports/blob_store.hpp"
 #include "ports/job_source.hpp"
 #include "ports/job_store.hpp"
@@ -18,6 +23,8 @@ struct JobSettings {
   std::filesystem::path work_root;  // each job works in <work_root>/<video id>, removed when it ends
   int upload_concurrency = 4;
   ports::PackageOptions package;
+  // Free-space check before each download; null: none (the disk must outlive the processor).
+  DiskReservations* disk_space = nullptr;
 };
 
 // What to do with a delivery once it has been handled; decided in one place from the outcome.
@@ -30,21 +37,33 @@ enum class Disposition {
 const char* to_string(Disposition d);
 
 // Runs one job end to end: validate the message, record the job, download, package, upload,
-// record and publish the result. Every status change is stored. Holds no mutable state: one
-// instance serves all workers at once (the ports are thread-safe).
+// record and publish the result. A redelivered message whose job already COMPLETED gets that job's
+// stored result published again instead of a second job; its unfinished earlier attempts are
+// recorded ABANDONED. Every status change is stored. Holds no mutable state: one
+// instance serves all workers at once (the ports are thread-safe); it only keeps the ids of the
+// jobs in progress.
 class JobProcessor {
  public:
   JobProcessor(ports::JobStore& store, ports::BlobStore& blobs, ports::Packager& packager,
                ports::ResultPublisher& publisher, JobSettings settings,
                std::function<std::string()> new_id);
 
-  Disposition process(const ports::Delivery& delivery) const;
+  // `cancel` is requested when the service stops and the job's grace period ran out: the job then
+  // stops at its next step, is recorded ABANDONED and its message requeued.
+  Disposition process(const ports::Delivery& delivery, std::stop_token cancel = {}) const;
+
+  // Records every job still in progress as ABANDONED with `reason`: for a shutdown that cannot wait
+  // for workers stuck in a call (their messages go back to the queue when the connection closes).
+  void abandon_unfinished(const std::string& reason) const;
 
  private:
-  core::Status run(ports::JobRecord& job, const std::filesystem::path& work) const;
-  core::Status advance(ports::JobRecord& job, core::JobStatus status) const;
-  core::Status upload_folder(const std::filesystem::path& folder, const std::string& prefix) const;
+  core::Status run(ports::JobRecord& job, const std::filesystem::path& work, std::stop_token cancel,
+                   std::optional<DiskReservation>& disk_space) const;
+  core::Status advance(ports::JobRecord& job, core::JobStatus status, std::stop_token cancel) const;
+  core::Status upload_folder(const std::filesystem::path& folder, const std::string& prefix,
+                             std::stop_token cancel) const;
   Disposition fail_request(const ports::Delivery& delivery, const core::Error& error) const;
+  Disposition republish(const ports::Delivery& delivery, const ports::JobRecord& done) const;
 
   ports::JobStore& store_;
   ports::BlobStore& blobs_;
@@ -52,6 +71,8 @@ class JobProcessor {
   ports::ResultPublisher& publisher_;
   JobSettings settings_;
   std::function<std::string()> new_id_;
+  mutable std::mutex in_flight_mutex_;
+  mutable std::set<std::string> in_flight_;  // ids of jobs being processed
 };
 
 // A random version 4 UUID (thread-safe).

@@ -3,7 +3,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -23,8 +25,22 @@ void settle(ports::JobSource& source, const ports::Delivery& delivery, Dispositi
   }
 }
 
-void worker_loop(ports::JobSource& source, const JobProcessor& processor, std::stop_token stop) {
+// What the workers and the thread waiting for them share; owned jointly, so that a worker that
+// outlives run_workers() (detached, stuck) still finds it.
+struct Crew {
+  std::mutex mutex;
+  std::condition_variable_any changed;
+  int running = 0;  // worker threads not yet returned
+  int busy = 0;     // of those, the ones inside a job
+  std::stop_source cancel;
+};
+
+constexpr auto kFirstRequeuePause = std::chrono::milliseconds(500);
+constexpr auto kMaxRequeuePause = std::chrono::milliseconds(15000);
+
+void worker_loop(ports::JobSource& source, const JobProcessor& processor, std::stop_token stop, Crew& crew) {
   auto backoff = std::chrono::milliseconds(100);
+  auto requeue_pause = std::chrono::milliseconds(kFirstRequeuePause);
   while (!stop.stop_requested()) {
     auto delivery = source.next(std::chrono::milliseconds(250));
     if (!delivery) {
@@ -35,17 +51,71 @@ void worker_loop(ports::JobSource& source, const JobProcessor& processor, std::s
     }
     backoff = std::chrono::milliseconds(100);
     if (!*delivery) continue;
-    settle(source, **delivery, processor.process(**delivery));
+    {
+      std::lock_guard lock(crew.mutex);
+      ++crew.busy;
+    }
+    const Disposition disposition = processor.process(**delivery, crew.cancel.get_token());
+    settle(source, **delivery, disposition);
+    {
+      std::lock_guard lock(crew.mutex);
+      --crew.busy;
+    }
+    // A requeue means an outage (database, storage, broker): pause before the next message, longer
+    // while it lasts, instead of spinning through the queue.
+    if (disposition == Disposition::Requeue && !stop.stop_requested()) {
+      std::unique_lock lock(crew.mutex);
+      crew.changed.wait_for(lock, stop, requeue_pause, [] { return false; });
+      requeue_pause = std::min(requeue_pause * 2, kMaxRequeuePause);
+    } else if (disposition != Disposition::Requeue) {
+      requeue_pause = kFirstRequeuePause;
+    }
   }
 }
 
 }  // namespace
 
-void run_workers(ports::JobSource& source, const JobProcessor& processor, int workers, std::stop_token stop) {
-  std::vector<std::jthread> threads;
-  for (int i = 0; i < std::max(1, workers); ++i) {
-    threads.emplace_back([&source, &processor, stop] { worker_loop(source, processor, stop); });
+size_t run_workers(ports::JobSource& source, const JobProcessor& processor, int workers, std::stop_token stop,
+                   const ShutdownPolicy& policy) {
+  auto crew = std::make_shared<Crew>();
+  std::vector<std::thread> threads;
+  crew->running = std::max(1, workers);
+  for (int i = 0; i < crew->running; ++i) {
+    threads.emplace_back([&source, &processor, stop, crew] {
+      worker_loop(source, processor, stop, *crew);
+      std::lock_guard lock(crew->mutex);
+      --crew->running;
+      crew->changed.notify_all();
+    });
   }
+
+  std::unique_lock lock(crew->mutex);
+  crew->changed.wait(lock, stop, [] { return false; });  // until the stop request
+  lock.unlock();
+  if (policy.on_stop) policy.on_stop();
+  lock.lock();
+  if (crew->busy > 0) {
+    spdlog::info("stopping: waiting up to {} s for {} job(s) in progress",
+                 std::chrono::duration_cast<std::chrono::seconds>(policy.grace).count(), crew->busy);
+  }
+  bool done = crew->changed.wait_for(lock, policy.grace, [&] { return crew->running == 0; });
+  if (!done) {
+    spdlog::warn("stopping: {} job(s) still running after the grace period; cancelling them (they are recorded "
+                 "ABANDONED and their messages requeued)", crew->busy);
+    crew->cancel.request_stop();
+    done = crew->changed.wait_for(lock, policy.cancel_wait, [&] { return crew->running == 0; });
+  }
+  const size_t stuck = static_cast<size_t>(crew->running);
+  lock.unlock();
+  for (auto& t : threads) {
+    if (done) {
+      t.join();
+    } else {
+      t.detach();
+    }
+  }
+  if (stuck > 0) spdlog::error("stopping: {} job(s) did not react to cancellation; leaving them to the broker", stuck);
+  return stuck;
 }
 
 }  // namespace ve::app

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config.hpp"
 
+#include <cctype>
 #include <charconv>
+#include <optional>
 #include <regex>
 #include <sstream>
+
+#include "core/text_encoding.hpp"
 
 namespace ve::core {
 namespace {
@@ -93,7 +97,152 @@ Status read_storage(const Settings& s, StorageSettings& out) {
   return read_bool(s, "STORAGE_PUBLIC_READ", out.public_read);
 }
 
+bool is_set(const Settings& s, const char* name) {
+  const auto it = s.find(name);
+  return it != s.end() && !it->second.empty();
+}
+
+// RABBITMQ_URL (which replaces the RABBITMQ_DEFAULT_* address) and the RABBITMQ_TLS* settings.
+Status read_amqp_connection(const Settings& s, AmqpSettings& out) {
+  AmqpTlsSettings& tls = out.tls;
+  if (auto ok = read_bool(s, "RABBITMQ_TLS", tls.enabled); !ok) return ok;
+  if (auto ok = read_bool(s, "RABBITMQ_TLS_VERIFY", tls.verify); !ok) return ok;
+  read_string(s, "RABBITMQ_TLS_CA_FILE", tls.ca_file);
+  read_string(s, "RABBITMQ_TLS_CERT_FILE", tls.cert_file);
+  read_string(s, "RABBITMQ_TLS_KEY_FILE", tls.key_file);
+  if (is_set(s, "RABBITMQ_URL")) {
+    auto uri = parse_amqp_uri(s.at("RABBITMQ_URL"));
+    if (!uri) return fail(bad("RABBITMQ_URL", uri.error().message));
+    if (is_set(s, "RABBITMQ_TLS") && tls.enabled != uri->tls) {
+      return fail(bad("RABBITMQ_TLS", uri->tls ? "is false but RABBITMQ_URL starts with amqps:// (TLS): drop one of them"
+                                               : "is true but RABBITMQ_URL starts with amqp:// (no TLS): use amqps://"));
+    }
+    tls.enabled = uri->tls;
+    out.user = uri->user;
+    out.password = uri->password;
+    out.host = uri->host;
+    out.port = uri->port;
+    out.vhost = uri->vhost;
+  } else if (tls.enabled && !is_set(s, "RABBITMQ_DEFAULT_PORT")) {
+    out.port = 5671;  // the AMQPS port
+  }
+  if (!tls.enabled) {
+    // Refusing beats silently talking in plain text to someone who meant TLS.
+    for (const char* name : {"RABBITMQ_TLS_CA_FILE", "RABBITMQ_TLS_CERT_FILE", "RABBITMQ_TLS_KEY_FILE"}) {
+      if (is_set(s, name)) return fail(bad(name, "is set but TLS is off: set RABBITMQ_TLS=true or use an amqps:// RABBITMQ_URL"));
+    }
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return fail(bad(tls.cert_file.empty() ? "RABBITMQ_TLS_CERT_FILE" : "RABBITMQ_TLS_KEY_FILE",
+                    "is missing: a client certificate needs both RABBITMQ_TLS_CERT_FILE and RABBITMQ_TLS_KEY_FILE"));
+  }
+  return {};
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes one URI component ('+' stays '+'); nullopt for a malformed escape.
+std::optional<std::string> percent_decode(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out += in[i];
+      continue;
+    }
+    const int high = i + 2 < in.size() ? hex_digit(in[i + 1]) : -1;
+    const int low = high >= 0 ? hex_digit(in[i + 2]) : -1;
+    if (low < 0) return std::nullopt;
+    out += static_cast<char>(high * 16 + low);
+    i += 2;
+  }
+  return out;
+}
+
+// Never quotes the URI: a password with an unescaped '/', '?' or '#' ends up in the other parts.
+Error bad_uri(const std::string& why) { return Error::invalid_input(why); }
+
+// "amqps://user:***@host:5671/%2F" for logs.
+std::string masked_amqp_address(const AmqpSettings& a) {
+  const std::string host = a.host.find(':') != std::string::npos ? "[" + a.host + "]" : a.host;
+  return std::string(a.tls.enabled ? "amqps://" : "amqp://") + percent_encode(a.user) + ":***@" + host + ":" +
+         std::to_string(a.port) + "/" + percent_encode(a.vhost);
+}
+
 }  // namespace
+
+Result<AmqpUri> parse_amqp_uri(std::string_view uri) {
+  AmqpUri out;
+  const size_t scheme_end = uri.find("://");
+  std::string scheme(uri.substr(0, scheme_end == std::string_view::npos ? 0 : scheme_end));
+  for (char& ch : scheme) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (scheme == "amqps") {
+    out.tls = true;
+    out.port = 5671;
+  } else if (scheme != "amqp") {
+    return fail(bad_uri("must start with amqp:// or amqps://"));
+  }
+  std::string_view rest = uri.substr(scheme_end + 3);
+  if (rest.find_first_of("?#") != std::string_view::npos) {
+    return fail(bad_uri("must not have query parameters or a fragment (write ? and # in a password as %3F and %23)"));
+  }
+  const size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  const std::string_view path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+
+  // The last '@' ends the user information, so an unescaped '@' in a password still works.
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view userinfo = authority.substr(0, at);
+    authority = authority.substr(at + 1);
+    const size_t colon = userinfo.find(':');
+    auto user = percent_decode(userinfo.substr(0, colon));
+    if (!user) return fail(bad_uri("has a malformed %-escape in the user name"));
+    out.user = std::move(*user);
+    if (colon != std::string_view::npos) {
+      auto password = percent_decode(userinfo.substr(colon + 1));
+      if (!password) return fail(bad_uri("has a malformed %-escape in the password"));
+      out.password = std::move(*password);
+    }
+  }
+
+  std::string_view host = authority;
+  std::string_view port;
+  if (authority.starts_with('[')) {  // IPv6 literal
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return fail(bad_uri("has an IPv6 address without its closing ]"));
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty() && !after.starts_with(':')) return fail(bad_uri("has something other than :port after ]"));
+    if (!after.empty()) port = after.substr(1);
+  } else if (const size_t colon = authority.find(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  auto decoded_host = percent_decode(host);
+  if (!decoded_host || decoded_host->empty()) return fail(bad_uri("has no host name"));
+  out.host = std::move(*decoded_host);
+  if (!port.empty()) {
+    int value = 0;
+    const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) {
+      return fail(bad_uri("has an invalid port (a number from 1 to 65535 after the host name)"));
+    }
+    out.port = value;
+  }
+
+  if (path.find('/') != std::string_view::npos) {
+    return fail(bad_uri("has a / inside the vhost: write it as %2F (the vhost \"/\" is amqp://host/%2F)"));
+  }
+  auto vhost = percent_decode(path);
+  if (!vhost) return fail(bad_uri("has a malformed %-escape in the vhost"));
+  // No vhost, or an empty one: the broker's default vhost.
+  if (!vhost->empty()) out.vhost = std::move(*vhost);
+  return out;
+}
 
 Result<Settings> parse_dotenv(std::string_view text) {
   Settings out;
@@ -150,6 +299,8 @@ Result<Config> load_config(const Settings& s) {
                   read_bucket(s, "outputBucketName", backend, c.output_bucket),
                   read_int(s, "CONCURRENCY_WORKERS", 1, 256, c.workers),
                   read_int(s, "CONCURRENCY_UPLOAD", 1, 256, c.upload_concurrency),
+                  read_int(s, "SHUTDOWN_GRACE_SECONDS", 0, 86400, c.shutdown_grace_seconds),
+                  read_int(s, "LOCAL_STORAGE_MIN_FREE_MB", 0, 1 << 30, c.local_storage_min_free_mb),
                   read_int(s, "RABBITMQ_DEFAULT_PORT", 1, 65535, c.amqp.port),
                   read_name(s, "RABBITMQ_CONSUMER_QUEUE_NAME", c.amqp.queue),
                   read_name(s, "RABBITMQ_NOTIFICATION_EX", c.amqp.notification_exchange),
@@ -162,6 +313,7 @@ Result<Config> load_config(const Settings& s) {
   read_string(s, "RABBITMQ_DEFAULT_PASS", c.amqp.password);
   read_string(s, "RABBITMQ_DEFAULT_HOST", c.amqp.host);
   read_string(s, "RABBITMQ_DEFAULT_VHOST", c.amqp.vhost);
+  if (auto ok = read_amqp_connection(s, c.amqp); !ok) return fail(ok.error());
   if (const auto it = s.find("SEGMENT_DURATION"); it != s.end() && !it->second.empty()) {
     try {
       size_t used = 0;
@@ -183,13 +335,20 @@ std::string describe(const Config& c) {
   dsn = std::regex_replace(dsn, std::regex("(password\\s*=\\s*)('[^']*'|\\S+)"), "$1***");
   std::ostringstream o;
   o << "DB_TYPE=" << (c.database == DatabaseType::Sqlite ? "sqlite3" : "postgres") << " DSN=" << dsn
-    << " localStoragePath=" << c.local_storage_path.string() << " STORAGE_ROOT=" << c.storage_root.string()
+    << " localStoragePath=" << c.local_storage_path.string()
+    << " LOCAL_STORAGE_MIN_FREE_MB=" << c.local_storage_min_free_mb << " STORAGE_ROOT=" << c.storage_root.string()
     << " inputBucketName=" << c.input_bucket << " outputBucketName=" << c.output_bucket
     << " CONCURRENCY_WORKERS=" << c.workers << " CONCURRENCY_UPLOAD=" << c.upload_concurrency
-    << " RABBITMQ=" << c.amqp.user << ":***@" << c.amqp.host << ":" << c.amqp.port << c.amqp.vhost
+    << " SHUTDOWN_GRACE_SECONDS=" << c.shutdown_grace_seconds
+    << " RABBITMQ=" << masked_amqp_address(c.amqp)
     << " queue=" << c.amqp.queue << " exchange=" << c.amqp.notification_exchange
     << " routing_key=" << c.amqp.routing_key << " dlx=" << c.amqp.dead_letter_exchange
     << " STORAGE_BACKEND=" << to_string(c.storage.backend);
+  if (c.amqp.tls.enabled) {
+    o << " RABBITMQ_TLS_CA_FILE=" << (c.amqp.tls.ca_file.empty() ? "(system trust store)" : c.amqp.tls.ca_file);
+    if (!c.amqp.tls.verify) o << " RABBITMQ_TLS_VERIFY=false";
+    if (!c.amqp.tls.cert_file.empty()) o << " RABBITMQ_TLS_CERT_FILE=" << c.amqp.tls.cert_file;
+  }
   if (!c.storage.s3_endpoint.empty()) o << " S3_ENDPOINT=" << c.storage.s3_endpoint;
   if (!c.storage.s3_access_key_id.empty()) o << " S3_ACCESS_KEY_ID=" << c.storage.s3_access_key_id << " S3_SECRET_ACCESS_KEY=***";
   if (!c.storage.google_credentials.empty()) o << " GOOGLE_APPLICATION_CREDENTIALS=" << c.storage.google_credentials.string();

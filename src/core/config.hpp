@@ -16,6 +16,16 @@ using Settings = std::map<std::string, std::string>;
 
 enum class DatabaseType { Sqlite, Postgres };
 
+// TLS to the broker (amqps://). Off by default; when on, the broker's certificate and host name
+// are verified unless `verify` is false.
+struct AmqpTlsSettings {
+  bool enabled = false;   // RABBITMQ_TLS; amqps:// in RABBITMQ_URL turns it on
+  std::string ca_file;    // RABBITMQ_TLS_CA_FILE: PEM CA bundle; empty: the system's trust store
+  bool verify = true;     // RABBITMQ_TLS_VERIFY: check the certificate chain and the host name
+  std::string cert_file;  // RABBITMQ_TLS_CERT_FILE: client certificate (PEM), with key_file
+  std::string key_file;   // RABBITMQ_TLS_KEY_FILE: its private key (PEM, not encrypted)
+};
+
 struct AmqpSettings {
   std::string user = "guest";
   std::string password = "guest";
@@ -30,7 +40,22 @@ struct AmqpSettings {
   std::string failed_queue = "videos-failed";        // bound to the dead-letter exchange
   std::string result_queue = "videos-result";        // bound to the notification exchange
   int prefetch = 1;                                  // set to the worker count
+  AmqpTlsSettings tls;
 };
+
+// The broker address of an amqp:// or amqps:// URI (RabbitMQ's URI spec): user, password and
+// vhost percent-decoded; parts left out take the built-in defaults (guest, guest, port 5672 or
+// 5671 for amqps, vhost "/"). InvalidInput, naming the part but never echoing the password, for
+// anything else (query parameters included: they are not supported).
+struct AmqpUri {
+  bool tls = false;
+  std::string user = "guest";
+  std::string password = "guest";
+  std::string host;
+  int port = 5672;
+  std::string vhost = "/";
+};
+Result<AmqpUri> parse_amqp_uri(std::string_view uri);
 
 struct StorageSettings {
   StorageBackend backend = StorageBackend::Local;  // STORAGE_BACKEND: local | s3 | gcs (for plain bucket names)
@@ -52,12 +77,14 @@ struct Config {
   bool auto_migrate = true;                      // AUTO_MIGRATE_DB
   bool debug = false;                            // DEBUG
   std::filesystem::path local_storage_path = "/tmp/video-encoder";  // localStoragePath: job working folders
+  int local_storage_min_free_mb = 256;           // LOCAL_STORAGE_MIN_FREE_MB: kept free there; a job needs 2x its input on top
   std::string input_bucket = "videos-input";     // inputBucketName: a name, s3://bucket/prefix or gs://bucket/prefix
   std::string output_bucket = "videos-output";   // outputBucketName: likewise
   std::filesystem::path storage_root = "./storage";  // STORAGE_ROOT: bucket B is the folder <root>/B
   int workers = 1;                               // CONCURRENCY_WORKERS
   int upload_concurrency = 4;                    // CONCURRENCY_UPLOAD
   double segment_duration_seconds = 4.0;         // SEGMENT_DURATION
+  int shutdown_grace_seconds = 60;               // SHUTDOWN_GRACE_SECONDS: jobs in progress may finish this long after SIGTERM
   AmqpSettings amqp;
   StorageSettings storage;
 };

@@ -9,6 +9,7 @@ const char* to_string(ErrorKind kind) {
     case ErrorKind::NotFound: return "not found";
     case ErrorKind::Transient: return "transient";
     case ErrorKind::Internal: return "internal";
+    case ErrorKind::Conflict: return "conflict";
   }
   return "unknown";
 }

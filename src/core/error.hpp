@@ -12,7 +12,9 @@ namespace ve::core {
 //  InvalidInput / NotFound: the request or the media is bad; fail, never retry.
 //  Transient: the outside world hiccupped; retry with backoff.
 //  Internal: a bug or an environment problem (disk full, permissions); fail and log.
-enum class ErrorKind { InvalidInput, NotFound, Transient, Internal };
+//  Conflict: someone else took the work over (another delivery of the same message); stop
+//  without recording or publishing anything.
+enum class ErrorKind { InvalidInput, NotFound, Transient, Internal, Conflict };
 
 struct Error {
   ErrorKind kind = ErrorKind::Internal;
@@ -22,6 +24,7 @@ struct Error {
   static Error not_found(std::string m) { return {ErrorKind::NotFound, std::move(m)}; }
   static Error transient(std::string m) { return {ErrorKind::Transient, std::move(m)}; }
   static Error internal(std::string m) { return {ErrorKind::Internal, std::move(m)}; }
+  static Error conflict(std::string m) { return {ErrorKind::Conflict, std::move(m)}; }
 };
 
 const char* to_string(ErrorKind kind);

@@ -6,7 +6,7 @@
 namespace ve::core {
 namespace {
 
-constexpr std::array<std::pair<JobStatus, const char*>, 8> kNames = {{
+constexpr std::array<std::pair<JobStatus, const char*>, 9> kNames = {{
     {JobStatus::Starting, "STARTING"},
     {JobStatus::Downloading, "DOWNLOADING"},
     {JobStatus::Fragmenting, "FRAGMENTING"},
@@ -15,6 +15,7 @@ constexpr std::array<std::pair<JobStatus, const char*>, 8> kNames = {{
     {JobStatus::Finishing, "FINISHING"},
     {JobStatus::Completed, "COMPLETED"},
     {JobStatus::Failed, "FAILED"},
+    {JobStatus::Abandoned, "ABANDONED"},
 }};
 
 }  // namespace
@@ -28,11 +29,13 @@ std::optional<JobStatus> parse_job_status(std::string_view text) {
   return std::nullopt;
 }
 
-bool is_final(JobStatus status) { return status == JobStatus::Completed || status == JobStatus::Failed; }
+bool is_final(JobStatus status) {
+  return status == JobStatus::Completed || status == JobStatus::Failed || status == JobStatus::Abandoned;
+}
 
 bool can_transition(JobStatus from, JobStatus to) {
   if (is_final(from)) return false;
-  if (to == JobStatus::Failed) return true;
+  if (to == JobStatus::Failed || to == JobStatus::Abandoned) return true;
   return static_cast<int>(to) == static_cast<int>(from) + 1;
 }
 

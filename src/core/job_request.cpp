@@ -72,12 +72,24 @@ Result<JobRequest> parse_job_request(std::string_view body) {
     return fail(Error::invalid_input("message is " + std::to_string(body.size()) + " bytes; the limit is " +
                                      std::to_string(kMaxMessageBytes)));
   }
+  // JSON text never holds a raw NUL (strings escape it as \u0000), and nlohmann::json stops at one
+  // as if the input ended there: "{...}\0anything" would pass.
+  if (const size_t nul = body.find('\0'); nul != std::string_view::npos) {
+    return fail(Error::invalid_input("message is not valid JSON: raw NUL byte at offset " + std::to_string(nul)));
+  }
   nlohmann::json j = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return fail(Error::invalid_input("message is not valid JSON"));
   if (!j.is_object()) return fail(Error::invalid_input(std::string("message must be a JSON object, not ") + j.type_name()));
   auto resource_id = string_field(j, "resource_id", kMaxResourceIdLength);
   if (!resource_id) return fail(resource_id.error());
   if (!valid_utf8(*resource_id)) return fail(Error::invalid_input("\"resource_id\" is not valid UTF-8"));
+  // It goes into log lines, database text columns (PostgreSQL refuses NUL) and notifications.
+  for (char c : *resource_id) {
+    if (c == '\0') return fail(Error::invalid_input("\"resource_id\" contains a NUL byte"));
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return fail(Error::invalid_input("\"resource_id\" contains a control character"));
+    }
+  }
   auto file_path = string_field(j, "file_path", kMaxObjectKeyLength);
   if (!file_path) return fail(file_path.error());
   if (auto ok = validate_object_key(*file_path); !ok) return fail(ok.error());

@@ -20,7 +20,8 @@ inline constexpr size_t kMaxResourceIdLength = 256;
 inline constexpr size_t kMaxObjectKeyLength = 1024;
 
 // Parses and validates a message body. InvalidInput with a reason a person can act on: not JSON,
-// not an object, a missing, empty, over-long or non-string field, or an unsafe file_path.
+// not an object, a missing, empty, over-long or non-string field, a resource_id holding NUL or
+// control characters, or an unsafe file_path.
 Result<JobRequest> parse_job_request(std::string_view body);
 
 // An object key that cannot leave its bucket or folder: relative, UTF-8, no NUL or control bytes,

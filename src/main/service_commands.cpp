@@ -7,13 +7,16 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "adapters/amqp/amqp_client.hpp"
+#include "adapters/fs/free_space.hpp"
 #include "adapters/media/dash_packager.hpp"
 #include "adapters/store/postgres_job_store.hpp"
 #include "adapters/store/sqlite_job_store.hpp"
 #include "app/job_processor.hpp"
+#include "app/work_folder.hpp"
 #include "app/worker_pool.hpp"
 #include "core/job_request.hpp"
 #include "core/time_format.hpp"
@@ -74,6 +77,10 @@ int serve(const core::Config& config) {
   std::filesystem::create_directories(config.local_storage_path, ec);
   if (ec) return fail_with(core::Error::internal("cannot create localStoragePath " + config.local_storage_path.string() + ": " + ec.message()));
 
+  if (const size_t orphans = app::remove_orphaned_work_folders(config.local_storage_path); orphans > 0) {
+    spdlog::warn("removed {} working folder(s) left in {} by a process that stopped mid-job", orphans,
+                 config.local_storage_path.string());
+  }
   auto blobs = make_blob_stores(config);
   if (!blobs) return fail_with(blobs.error());
   auto store = open_store(config);
@@ -98,10 +105,28 @@ int serve(const core::Config& config) {
   settings.work_root = config.local_storage_path;
   settings.upload_concurrency = config.upload_concurrency;
   settings.package.segment_duration_seconds = config.segment_duration_seconds;
+  app::DiskReservations disk_space(config.local_storage_path,
+                                   static_cast<uint64_t>(config.local_storage_min_free_mb) << 20,
+                                   adapters::fs::free_bytes);
+  settings.disk_space = &disk_space;
   app::JobProcessor processor(**store, *(*blobs)->router, packager, **broker, settings, app::random_uuid);
 
   spdlog::info("consuming queue {} with {} workers", config.amqp.queue, config.workers);
-  app::run_workers(**broker, processor, config.workers, stop.get_token());
+  app::ShutdownPolicy shutdown;
+  shutdown.grace = std::chrono::seconds(config.shutdown_grace_seconds);
+  shutdown.on_stop = [&broker] { (*broker)->stop_consuming(); };
+  const size_t stuck = app::run_workers(**broker, processor, config.workers, stop.get_token(), shutdown);
+  if (stuck > 0) {
+    processor.abandon_unfinished("abandoned: the service shut down before the job finished (SHUTDOWN_GRACE_SECONDS=" +
+                                 std::to_string(config.shutdown_grace_seconds) + "); message requeued");
+  }
+  (*broker)->close();  // unsettled deliveries go back to the queue
+  if (stuck > 0) {
+    // Their threads still use what is about to be destroyed: end here, the broker has their messages.
+    spdlog::warn("stopped; {} job(s) were left to the broker, which delivers their messages again", stuck);
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
   spdlog::info("stopped");
   return 0;
 }
@@ -126,7 +151,7 @@ int list_jobs(const core::Config& config, const std::optional<std::string>& stat
     if (!status) {
       return fail_with(core::Error::invalid_input("unknown status '" + *status_text +
                                                   "' (STARTING, DOWNLOADING, FRAGMENTING, ENCODING, UPLOADING, "
-                                                  "FINISHING, COMPLETED, FAILED)"));
+                                                  "FINISHING, COMPLETED, FAILED, ABANDONED)"));
     }
   }
   auto store = open_store(config);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -16,6 +17,8 @@ class BlobStore {
   virtual ~BlobStore() = default;
   virtual core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) = 0;
   virtual core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) = 0;
+  // The object's size in bytes, without downloading it (to check disk space before a download).
+  virtual core::Result<uint64_t> size(const std::string& bucket, const std::string& key) = 0;
 };
 
 }  // namespace ve::ports

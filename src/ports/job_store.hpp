@@ -24,7 +24,10 @@ struct JobRecord {
   std::string id;  // UUID
   std::string output_bucket_path;
   core::JobStatus status = core::JobStatus::Starting;
-  std::string error;  // empty unless FAILED
+  std::string error;  // empty unless FAILED or ABANDONED
+  // The identity of the message that asked for the job ("id:<message_id>" or "sha256:<body hash>"),
+  // so a redelivered message can find its earlier attempts. Empty for jobs made otherwise.
+  std::string message_key;
   TimePoint created_at;
   TimePoint updated_at;
   VideoRecord video;
@@ -33,6 +36,12 @@ struct JobRecord {
 struct JobEvent {
   core::JobStatus status = core::JobStatus::Starting;
   TimePoint at;
+};
+
+// What JobStore::claim_redelivered found.
+struct RedeliveryClaim {
+  std::optional<JobRecord> completed;   // the message's job that already COMPLETED; nothing was created
+  std::vector<std::string> abandoned;   // ids of the message's unfinished jobs, now ABANDONED
 };
 
 // Durable record of videos, jobs and every status change. Implementations are safe to call from
@@ -46,8 +55,16 @@ class JobStore {
   // Creates the video and its job in state STARTING (with its first event) in one transaction.
   virtual core::Status create_job(const JobRecord& job) = 0;
 
-  // Moves a job to `status` (error text for FAILED), stamps updated_at and appends an event,
-  // atomically. InvalidInput when core::can_transition forbids it.
+  // For a message delivered again (the broker lost track of an earlier delivery), in one
+  // transaction: when a job with job.message_key already COMPLETED, returns it and creates nothing;
+  // otherwise marks the key's unfinished jobs ABANDONED with `abandon_reason` and creates `job` as
+  // create_job does. Once a job is ABANDONED its own worker can no longer move it (Conflict), so
+  // one message never yields two COMPLETED jobs.
+  virtual core::Result<RedeliveryClaim> claim_redelivered(const JobRecord& job, const std::string& abandon_reason) = 0;
+
+  // Moves a job to `status` (error text for FAILED and ABANDONED), stamps updated_at and appends an event,
+  // atomically. InvalidInput when core::can_transition forbids it; Conflict when the job was
+  // ABANDONED (another attempt took over).
   virtual core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) = 0;
 
   virtual core::Result<std::optional<JobRecord>> find_job(const std::string& job_id) = 0;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <stop_token>
 
 #include "core/error.hpp"
 
@@ -12,6 +13,9 @@ namespace ve::ports {
 struct PackageOptions {
   double segment_duration_seconds = 4.0;
   bool verify = false;  // re-read the produced presentation and compare it with the input
+  // Once a stop is requested, package() gives up within a few samples: Transient "cancelled",
+  // nothing written.
+  std::stop_token cancel;
 };
 
 struct PackageSummary {

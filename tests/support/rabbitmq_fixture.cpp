@@ -12,6 +12,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
+#include <random>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -39,8 +41,8 @@ std::string node_setting(const fs::path& dir, const std::string& key) {
 
 // Starts (or keeps) the node in `dir` on fresh free ports. Tests do not need the management
 // plugin, which makes every stop ~5 s slower.
-CommandResult start_node(const fs::path& dir) {
-  const std::string env = "VE_RABBITMQ_MANAGEMENT=0 VE_RABBITMQ_PORT=" + std::to_string(free_local_port()) +
+CommandResult start_node(const fs::path& dir, const std::string& extra_env = "") {
+  const std::string env = extra_env + "VE_RABBITMQ_MANAGEMENT=0 VE_RABBITMQ_PORT=" + std::to_string(free_local_port()) +
                           " VE_RABBITMQ_DIST_PORT=" + std::to_string(free_local_port()) +
                           " VE_EPMD_PORT=" + std::to_string(free_local_port()) +
                           " VE_RABBITMQ_MANAGEMENT_PORT=" + std::to_string(free_local_port());
@@ -48,6 +50,39 @@ CommandResult start_node(const fs::path& dir) {
 }
 
 CommandResult stop_node(const fs::path& dir) { return run(quote(script()) + " stop " + quote(dir.string())); }
+
+// The environment that makes the node script open a TLS listener on a fresh free port.
+std::string tls_env(const TlsTestFiles& f) {
+  return "VE_RABBITMQ_TLS_PORT=" + std::to_string(free_local_port()) + " VE_RABBITMQ_TLS_CERT=" +
+         quote(f.server_cert.string()) + " VE_RABBITMQ_TLS_KEY=" + quote(f.server_key.string()) +
+         " VE_RABBITMQ_TLS_CA=" + quote(f.ca.string()) + " VE_RABBITMQ_TLS_VERIFY_CLIENT=optional ";
+}
+
+// Two attempts: a free port can be taken by someone else before the node binds it.
+CommandResult start_node_twice(const fs::path& dir, const std::function<std::string()>& extra_env) {
+  CommandResult r = start_node(dir, extra_env());
+  if (r.exit_code != 0) {
+    stop_node(dir);
+    r = start_node(dir, extra_env());
+  }
+  return r;
+}
+
+void openssl(const std::string& arguments) {
+  const CommandResult r = run("openssl " + arguments + " 2>&1");
+  if (r.exit_code != 0) throw std::runtime_error("openssl " + arguments + " failed:\n" + r.output);
+}
+
+// A key and a certificate signed by `ca` (with `extensions`, a file of x509v3 settings).
+void issue(const fs::path& dir, const std::string& name, const std::string& subject, const std::string& ca,
+           const std::string& extensions) {
+  const auto p = [&](const std::string& f) { return quote((dir / f).string()); };
+  openssl("req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj " + quote(subject) + " -keyout " +
+          p(name + ".key") + " -out " + p(name + ".csr"));
+  openssl("x509 -req -days 2 -in " + p(name + ".csr") + " -CA " + p(ca + ".pem") + " -CAkey " + p(ca + ".key") +
+          " -set_serial " + std::to_string(std::random_device{}() & 0x7fffffff) + " -extfile " + p(extensions) +
+          " -out " + p(name + ".pem"));
+}
 
 fs::path make_temp_dir() {
   std::string tmpl = (fs::temp_directory_path() / "ve-rabbitmq-XXXXXX").string();
@@ -57,6 +92,55 @@ fs::path make_temp_dir() {
 
 }  // namespace
 
+
+TlsTestFiles tls_test_files_in(const fs::path& dir) {
+  TlsTestFiles f;
+  f.ca = dir / "ca.pem";
+  f.other_ca = dir / "other-ca.pem";
+  f.server_cert = dir / "server.pem";
+  f.server_key = dir / "server.key";
+  f.client_cert = dir / "client.pem";
+  f.client_key = dir / "client.key";
+  f.stranger_cert = dir / "stranger.pem";
+  f.stranger_key = dir / "stranger.key";
+  return f;
+}
+
+TlsTestFiles make_tls_test_files(const fs::path& dir, const std::string& server_names) {
+  fs::create_directories(dir);
+  const auto p = [&](const std::string& f) { return quote((dir / f).string()); };
+  for (const std::string ca : {"ca", "other-ca"}) {
+    openssl("req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj " +
+            quote("/CN=video-encoder test " + ca) + " -keyout " + p(ca + ".key") + " -out " + p(ca + ".pem"));
+  }
+  write_bytes(dir / "server.ext", "subjectAltName=" + server_names +
+                                      "\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
+                                      "extendedKeyUsage=serverAuth\n");
+  write_bytes(dir / "client.ext", "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n");
+  issue(dir, "server", "/CN=video-encoder test broker", "ca", "server.ext");
+  issue(dir, "client", "/CN=video-encoder", "ca", "client.ext");
+  issue(dir, "stranger", "/CN=stranger", "other-ca", "client.ext");
+  // The broker may run as another user than the one who made the files.
+  for (const char* key : {"server.key", "client.key", "stranger.key"}) {
+    fs::permissions(dir / key, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                                   fs::perms::others_read);
+  }
+  return tls_test_files_in(dir);
+}
+
+int start_tls_node_in(const fs::path& dir, const std::string& server_names) {
+  try {
+    const fs::path certs = dir / "certs";
+    const TlsTestFiles files = fs::exists(certs / "server.pem") ? tls_test_files_in(certs)
+                                                                : make_tls_test_files(certs, server_names);
+    const CommandResult r = start_node_twice(dir, [&] { return tls_env(files); });
+    std::fputs(r.output.c_str(), stdout);
+    return r.exit_code;
+  } catch (const std::exception& e) {
+    std::fprintf(stdout, "%s\n", e.what());
+    return 1;
+  }
+}
 
 int start_node_in(const fs::path& dir) {
   // Two attempts: a free port can be taken by someone else before the node binds it.
@@ -93,6 +177,14 @@ std::unique_ptr<RabbitMqNode> RabbitMqNode::start_new() {
   return node;
 }
 
+std::unique_ptr<RabbitMqNode> RabbitMqNode::start_new_with_tls(const TlsTestFiles& files) {
+  std::unique_ptr<RabbitMqNode> node(new RabbitMqNode(make_temp_dir(), true));
+  const CommandResult r = start_node_twice(node->dir_, [&] { return tls_env(files); });
+  if (r.exit_code != 0) throw std::runtime_error("cannot start RabbitMQ in " + node->dir_.string() + ":\n" + r.output);
+  node->read_port();
+  return node;
+}
+
 std::unique_ptr<RabbitMqNode> RabbitMqNode::attach(const fs::path& dir) {
   std::unique_ptr<RabbitMqNode> node(new RabbitMqNode(dir, false));
   node->read_port();
@@ -110,6 +202,8 @@ void RabbitMqNode::read_port() {
   const std::string port = node_setting(dir_, "NODE_PORT");
   if (port.empty()) throw std::runtime_error("no RabbitMQ node was started in " + dir_.string());
   port_ = std::stoi(port);
+  const std::string tls_port = node_setting(dir_, "TLS_PORT");
+  tls_port_ = tls_port.empty() || tls_port == "none" ? 0 : std::stoi(tls_port);
 }
 
 void RabbitMqNode::stop() {
@@ -123,6 +217,21 @@ void RabbitMqNode::start() {
   if (r.exit_code != 0) throw std::runtime_error("cannot start RabbitMQ in " + dir_.string() + ":\n" + r.output);
 }
 
+void RabbitMqNode::add_user(const std::string& user, const std::string& password) {
+  // The environment the script gives its own CLI calls: same HOME (hence cookie), node and epmd.
+  const std::string node = node_setting(dir_, "NODENAME");
+  const std::string ctl = "HOME=" + quote((dir_ / "home").string()) + " RABBITMQ_NODENAME=" + quote(node) +
+                          " RABBITMQ_USE_LONGNAME=false ERL_EPMD_ADDRESS=127.0.0.1 ERL_EPMD_PORT=" +
+                          node_setting(dir_, "EPMD_PORT") + " RABBITMQ_CONF_ENV_FILE=" +
+                          quote((dir_ / "rabbitmq-env.conf").string()) + " /usr/lib/rabbitmq/bin/rabbitmqctl -q -n " +
+                          quote(node) + " ";
+  for (const std::string& args : {"add_user " + quote(user) + " " + quote(password),
+                                  "set_permissions -p / " + quote(user) + " '.*' '.*' '.*'"}) {
+    const CommandResult r = run(ctl + args);
+    if (r.exit_code != 0) throw std::runtime_error("rabbitmqctl " + args.substr(0, args.find(' ')) + " failed:\n" + r.output);
+  }
+}
+
 core::AmqpSettings RabbitMqNode::settings() const {
   core::AmqpSettings s;
   s.host = "127.0.0.1";
@@ -130,6 +239,14 @@ core::AmqpSettings RabbitMqNode::settings() const {
   s.user = "guest";
   s.password = "guest";
   s.vhost = "/";
+  return s;
+}
+
+core::AmqpSettings RabbitMqNode::tls_settings() const {
+  core::AmqpSettings s = settings();
+  s.host = "localhost";
+  s.port = tls_port_;
+  s.tls.enabled = true;
   return s;
 }
 
@@ -227,6 +344,13 @@ std::optional<uint32_t> BrokerProbe::message_count(const std::string& queue) {
                                       amqp_empty_table);
   if (!c_->ok("checking queue " + queue)) return std::nullopt;
   return ok->message_count;
+}
+
+std::optional<uint32_t> BrokerProbe::consumer_count(const std::string& queue) {
+  const auto* ok = amqp_queue_declare(c_->get(), c_->channel, as_bytes(queue), /*passive=*/1, 0, 0, 0,
+                                      amqp_empty_table);
+  if (!c_->ok("checking queue " + queue)) return std::nullopt;
+  return ok->consumer_count;
 }
 
 bool BrokerProbe::exchange_exists(const std::string& exchange) {

@@ -12,6 +12,22 @@
 
 namespace ve::testing {
 
+// Certificates for TLS tests, made with the openssl CLI (EC P-256, valid for two days).
+struct TlsTestFiles {
+  std::filesystem::path ca;                          // signed the server and client certificates
+  std::filesystem::path other_ca;                    // an unrelated CA
+  std::filesystem::path server_cert, server_key;     // from `ca`, for the names given
+  std::filesystem::path client_cert, client_key;     // from `ca`
+  std::filesystem::path stranger_cert, stranger_key; // a client certificate from `other_ca`
+};
+
+// Writes them into `dir` (created when missing); `server_names` is the server certificate's
+// subjectAltName (e.g. "DNS:localhost,IP:127.0.0.1"). Throws std::runtime_error with openssl's
+// output on failure.
+TlsTestFiles make_tls_test_files(const std::filesystem::path& dir, const std::string& server_names);
+// The paths make_tls_test_files uses in `dir`.
+TlsTestFiles tls_test_files_in(const std::filesystem::path& dir);
+
 // A private RabbitMQ node on 127.0.0.1 run by scripts/lib/rabbitmq-node. Failures throw
 // std::runtime_error carrying the script's output (and the node's log tail).
 class RabbitMqNode {
@@ -19,6 +35,9 @@ class RabbitMqNode {
   // Starts a node in a fresh temp folder on free ports; the destructor stops it and removes the
   // folder.
   static std::unique_ptr<RabbitMqNode> start_new();
+  // Likewise with an AMQPS listener too (on tls_port()) serving `files`' server certificate; it
+  // asks clients for a certificate and, when one is given, checks it against `files.ca`.
+  static std::unique_ptr<RabbitMqNode> start_new_with_tls(const TlsTestFiles& files);
   // The node running in `dir` (started by `rabbitmq-node start dir`, e.g. by a CTest fixture);
   // left running on destruction.
   static std::unique_ptr<RabbitMqNode> attach(const std::filesystem::path& dir);
@@ -34,7 +53,16 @@ class RabbitMqNode {
   // guest/guest on 127.0.0.1:port(), vhost "/", the service's default names otherwise.
   core::AmqpSettings settings() const;
   int port() const { return port_; }
+  // The AMQPS port, 0 when the node has no TLS listener.
+  int tls_port() const { return tls_port_; }
+  // settings() for amqps://localhost:tls_port(), verifying the broker against the system's trust
+  // store until tls.ca_file is set.
+  core::AmqpSettings tls_settings() const;
   const std::filesystem::path& dir() const { return dir_; }
+
+  // Adds a user with full permissions on vhost "/" (rabbitmqctl against this node). Throws
+  // std::runtime_error with rabbitmqctl's output on failure.
+  void add_user(const std::string& user, const std::string& password);
 
  private:
   RabbitMqNode(std::filesystem::path dir, bool owned);
@@ -43,11 +71,15 @@ class RabbitMqNode {
   std::filesystem::path dir_;
   bool owned_;
   int port_ = 0;
+  int tls_port_ = 0;
 };
 
 // For a CTest fixture's setup and cleanup tests: starts a node in `dir` on free ports (or keeps
 // the one running there), or stops it and removes `dir`. Print what happened; exit code.
 int start_node_in(const std::filesystem::path& dir);
+// Likewise with a TLS listener: make_tls_test_files(dir / "certs", server_names) first, reused
+// when they exist.
+int start_tls_node_in(const std::filesystem::path& dir, const std::string& server_names);
 int stop_node_in(const std::filesystem::path& dir);
 
 // A TCP port on 127.0.0.1 nobody listened on a moment ago (bound to port 0, then released).
@@ -77,6 +109,8 @@ class BrokerProbe {
                                         std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // Ready messages (not those delivered and unacknowledged); nullopt when the queue does not exist.
   std::optional<uint32_t> message_count(const std::string& queue);
+  // Consumers subscribed to `queue`; nullopt when the queue does not exist.
+  std::optional<uint32_t> consumer_count(const std::string& queue);
   bool exchange_exists(const std::string& exchange);
 
   // Publishes a persistent message and waits for the broker's confirm.

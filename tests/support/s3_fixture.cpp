@@ -61,6 +61,15 @@ void S3Server::start() {
   if (r.exit_code != 0) throw std::runtime_error("cannot start the S3 test server:\n" + r.output);
 }
 
+void S3Server::hold_downloads(bool hold) {
+  const auto file = std::filesystem::path(server_dir_) / "hold-downloads";
+  if (hold) {
+    write_bytes(file, "");
+  } else {
+    std::filesystem::remove(file);
+  }
+}
+
 size_t S3Server::pending_multipart_uploads(const std::string& bucket) const {
   const auto uploads = std::filesystem::path(server_dir_) / "data" / bucket / "._S3rver_uploads";
   std::error_code ec;

@@ -32,6 +32,10 @@ class S3Server {
   void stop();
   void start();
 
+  // While held, object downloads (GET of a key) wait before they get an answer: a test's way to
+  // catch a job in the middle of its download. The proxy checks every 50 ms.
+  void hold_downloads(bool hold);
+
   // Multipart uploads of `bucket` begun and neither completed nor aborted (their parts on disk).
   size_t pending_multipart_uploads(const std::string& bucket) const;
 

@@ -43,7 +43,7 @@ std::string endpoint(const core::AmqpSettings& s) {
 }  // namespace
 
 struct AmqpClient::Command {
-  enum class Kind { Ack, Reject, Publish };
+  enum class Kind { Ack, Reject, Publish, StopConsuming };
   Kind kind = Kind::Ack;
   uint64_t tag = 0;
   bool requeue = false;
@@ -136,6 +136,33 @@ core::Status AmqpClient::reject(uint64_t tag, bool requeue) {
   return submit(std::move(command));
 }
 
+void AmqpClient::stop_consuming() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!consuming_) return;
+    consuming_ = false;
+  }
+  auto command = std::make_unique<Command>();
+  command->kind = Command::Kind::StopConsuming;
+  // When the connection is down, the next one cancels its consumer as it opens (see run()).
+  if (auto ok = submit(std::move(command)); !ok) spdlog::debug("amqp: stop consuming: {}", ok.error().message);
+}
+
+void AmqpClient::stop_consumer(Session& session) {
+  std::deque<ports::Delivery> unclaimed;
+  {
+    std::lock_guard lock(mutex_);
+    unclaimed.swap(deliveries_);
+  }
+  if (auto ok = session.cancel_consumer(settings_.consumer_name); !ok) {
+    spdlog::warn("amqp: cannot cancel the consumer: {}", ok.error().message);
+  }
+  for (const auto& d : unclaimed) {
+    if ((d.tag >> kTagBits) == generation_) (void)session.reject(d.tag & kTagMask, /*requeue=*/true);
+  }
+  if (!unclaimed.empty()) spdlog::info("amqp: returned {} deliveries not yet started to the queue", unclaimed.size());
+}
+
 core::Status AmqpClient::publish(const std::string& body) {
   return publish_message(settings_.notification_exchange, settings_.routing_key, body, "");
 }
@@ -208,6 +235,13 @@ void AmqpClient::run(std::stop_token stop) {
     state_changed_.notify_all();
     first = false;
 
+    bool stopped_consuming = false;
+    {
+      std::lock_guard lock(mutex_);
+      stopped_consuming = !consuming_;
+    }
+    if (stopped_consuming) stop_consumer(*session);  // reconnected while shutting down
+
     const auto since = std::chrono::steady_clock::now();
     const core::Error why = serve(*session, stop);
     session->close();
@@ -252,11 +286,19 @@ core::Error AmqpClient::serve(Session& session, std::stop_token stop) {
       if (in->tag > kTagMask) return core::Error::transient("delivery tags exhausted; reconnecting");
       ports::Delivery d{(generation_ << kTagBits) | in->tag, std::move(in->body), std::move(in->message_id),
                         in->redelivered};
+      bool taken = false;
       {
         std::lock_guard lock(mutex_);
-        deliveries_.push_back(std::move(d));
+        if (consuming_) {
+          deliveries_.push_back(std::move(d));
+          taken = true;
+        }
       }
-      deliveries_changed_.notify_one();
+      if (taken) {
+        deliveries_changed_.notify_one();
+      } else {
+        (void)session.reject(in->tag, /*requeue=*/true);  // sent before our basic.cancel arrived
+      }
     } else if (auto* c = std::get_if<Confirm>(&*event)) {
       confirm(c->seq, c->multiple, c->ack);
     }
@@ -279,6 +321,10 @@ void AmqpClient::execute(Session& session, std::unique_ptr<Command> command) {
                                                                   : session.reject(tag, command->requeue));
       return;
     }
+    case Command::Kind::StopConsuming:
+      stop_consumer(session);
+      command->done.set_value(session.failure() ? core::Status(core::fail(*session.failure())) : core::Status());
+      return;
     case Command::Kind::Publish: {
       auto seq = session.publish(command->exchange, command->routing_key, command->body, command->message_id);
       if (!seq) {

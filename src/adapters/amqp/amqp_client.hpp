@@ -53,7 +53,8 @@ class WakeFd {
 class AmqpClient final : public ports::JobSource, public ports::ResultPublisher {
  public:
   // Opens the first connection (declaring the topology) before returning; its error otherwise
-  // (Transient: unreachable; Internal: refused, e.g. credentials or conflicting queue arguments).
+  // (Transient: unreachable; Internal: refused, e.g. credentials or conflicting queue arguments,
+  // or a TLS certificate that cannot be verified).
   static core::Result<std::unique_ptr<AmqpClient>> connect(const core::AmqpSettings& settings,
                                                           const AmqpClientOptions& options = {});
   ~AmqpClient() override;
@@ -73,6 +74,11 @@ class AmqpClient final : public ports::JobSource, public ports::ResultPublisher 
   // Publishes a job request to the job queue (default exchange), with a message id; returns once
   // confirmed.
   core::Status publish_to_queue(const std::string& body, const std::string& message_id);
+
+  // Stops taking deliveries (for a graceful shutdown): the consumer is cancelled, and deliveries not
+  // yet handed to a caller, or still arriving, go back to the queue for other consumers. Settling
+  // and publishing keep working. Idempotent.
+  void stop_consuming();
 
   // Whether a connection is open right now.
   bool connected() const;
@@ -95,6 +101,7 @@ class AmqpClient final : public ports::JobSource, public ports::ResultPublisher 
   void execute(Session& session, std::unique_ptr<Command> command);
   void confirm(uint64_t seq, bool multiple, bool ack);
   void connection_ended(const core::Error& why);
+  void stop_consumer(Session& session);
   void sleep_for(std::chrono::milliseconds d, std::stop_token stop);
 
   const core::AmqpSettings settings_;
@@ -108,6 +115,7 @@ class AmqpClient final : public ports::JobSource, public ports::ResultPublisher 
   std::deque<std::unique_ptr<Command>> commands_;   // bounded by the number of calling threads
   bool connected_ = false;
   bool closed_ = false;
+  bool consuming_ = true;                           // false once stop_consuming() was called
   std::optional<core::Status> first_connection_;    // outcome of the first attempt
   std::once_flag close_once_;
 

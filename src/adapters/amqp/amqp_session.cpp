@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/amqp/amqp_session.hpp"
 
-#include <amqp_tcp_socket.h>
+#include "adapters/amqp/broker_socket.hpp"
+
 #include <sys/time.h>
 
 #include <string>
@@ -39,7 +40,14 @@ core::Status login(amqp_connection_state_t c, const core::AmqpSettings& s, const
       static_cast<int>(options.heartbeat.count()), &properties, AMQP_SASL_METHOD_PLAIN, s.user.c_str(),
       s.password.c_str());
   if (reply.reply_type == AMQP_RESPONSE_NORMAL) return {};
-  return core::fail(reply_error(reply, "logging in to " + where(s) + " as " + s.user));
+  core::Error e = reply_error(reply, "logging in to " + where(s) + " as " + s.user);
+  // The socket opened but the broker hung up: the usual TLS mix-ups.
+  if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error != AMQP_STATUS_TIMEOUT) {
+    e.message += s.tls.enabled ? " (did the broker refuse our client certificate, RABBITMQ_TLS_CERT_FILE?)"
+                               : " (if port " + std::to_string(s.port) +
+                                     " is the broker's TLS port, use amqps:// or RABBITMQ_TLS=true)";
+  }
+  return core::fail(std::move(e));
 }
 
 }  // namespace
@@ -48,18 +56,13 @@ core::Result<Session> Session::open(const core::AmqpSettings& s, const SessionOp
   ConnectionHandle connection(amqp_new_connection());
   if (!connection) return core::fail(core::Error::internal("amqp_new_connection: out of memory"));
   amqp_connection_state_t c = connection.get();
-  amqp_socket_t* socket = amqp_tcp_socket_new(c);  // owned by the connection
-  if (!socket) return core::fail(core::Error::internal("amqp_tcp_socket_new: out of memory"));
+  auto socket = new_socket(c, s);  // owned by the connection
+  if (!socket) return core::fail(socket.error());
 
   const timeval rpc_timeout = to_timeval(options.rpc_timeout);
   amqp_set_handshake_timeout(c, &rpc_timeout);
   amqp_set_rpc_timeout(c, &rpc_timeout);
-  timeval connect_timeout = to_timeval(options.connect_timeout);
-  if (int rc = amqp_socket_open_noblock(socket, s.host.c_str(), s.port, &connect_timeout); rc != AMQP_STATUS_OK) {
-    core::Error e = status_error(rc, "connecting to " + where(s));
-    e.message += " (is the broker running and reachable?)";
-    return core::fail(std::move(e));
-  }
+  if (auto ok = open_socket(*socket, s, options.connect_timeout); !ok) return core::fail(ok.error());
   if (auto ok = login(c, s, options); !ok) return core::fail(ok.error());
 
   amqp_channel_open(c, kConsumeChannel);
@@ -188,6 +191,16 @@ core::Result<uint64_t> Session::publish(const std::string& exchange, const std::
                                     /*mandatory=*/0, /*immediate=*/0, &props, as_bytes(body));
   if (rc != AMQP_STATUS_OK) return core::fail(lost(status_error(rc, "publishing")));
   return next_seq_++;
+}
+
+core::Status Session::cancel_consumer(const std::string& consumer_tag) {
+  if (failure_) return core::fail(*failure_);
+  amqp_basic_cancel_t cancel{};
+  cancel.consumer_tag = as_bytes(consumer_tag);
+  cancel.nowait = 1;
+  const int rc = amqp_send_method(connection_.get(), kConsumeChannel, AMQP_BASIC_CANCEL_METHOD, &cancel);
+  if (rc != AMQP_STATUS_OK) return core::fail(lost(status_error(rc, "cancelling the consumer")));
+  return {};
 }
 
 void Session::close() {

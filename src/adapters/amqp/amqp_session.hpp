@@ -44,7 +44,8 @@ class Session {
  public:
   // Connects, logs in, declares the topology, sets the prefetch and starts consuming.
   // Transient when the broker is unreachable; Internal when it refuses what we ask (credentials,
-  // a queue declared earlier with other arguments).
+  // a queue declared earlier with other arguments), when its TLS certificate cannot be verified, or
+  // when a TLS file of the settings cannot be used.
   static core::Result<Session> open(const core::AmqpSettings& settings, const SessionOptions& options);
 
   Session(Session&&) = default;
@@ -59,6 +60,10 @@ class Session {
   // tag is unknown or already settled, which the broker would punish by closing the channel.
   core::Status ack(uint64_t tag);
   core::Status reject(uint64_t tag, bool requeue);
+
+  // Asks the broker to stop delivering to our consumer (basic.cancel, no wait); deliveries already
+  // on their way still arrive.
+  core::Status cancel_consumer(const std::string& consumer_tag);
 
   // Sends a persistent JSON message and returns its confirm sequence number.
   core::Result<uint64_t> publish(const std::string& exchange, const std::string& routing_key,

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <sstream>
 
@@ -41,14 +42,40 @@ core::Result<std::filesystem::path> LocalBlobStore::object_path(const std::strin
   return root_ / bucket / key;
 }
 
-core::Status LocalBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+core::Result<std::filesystem::path> LocalBlobStore::existing_object(const std::string& bucket,
+                                                                   const std::string& key) const {
   auto path = object_path(bucket, key);
   if (!path) return core::fail(path.error());
   std::error_code ec;
   if (!std::filesystem::is_regular_file(*path, ec)) {
     return core::fail(core::Error::not_found("input not found: " + bucket + "/" + key));
   }
+  // Links inside the bucket are followed, but the file must stay inside it: a link must not read
+  // (and publish) a file from elsewhere on the machine.
+  const auto real = std::filesystem::canonical(*path, ec);
+  const auto base = ec ? std::filesystem::path() : std::filesystem::canonical(root_ / bucket, ec);
+  if (ec) return core::fail(core::Error::not_found("input not found: " + bucket + "/" + key + " (" + ec.message() + ")"));
+  const auto [b, r] = std::mismatch(base.begin(), base.end(), real.begin(), real.end());
+  if (b != base.end()) {
+    return core::fail(core::Error::invalid_input(bucket + "/" + key +
+                                                 " is a symbolic link leading outside the bucket; refused"));
+  }
+  return real;
+}
+
+core::Status LocalBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+  auto path = existing_object(bucket, key);
+  if (!path) return core::fail(path.error());
   return copy_atomically(*path, to);
+}
+
+core::Result<uint64_t> LocalBlobStore::size(const std::string& bucket, const std::string& key) {
+  auto path = existing_object(bucket, key);
+  if (!path) return core::fail(path.error());
+  std::error_code ec;
+  const auto bytes = std::filesystem::file_size(*path, ec);
+  if (ec) return core::fail(core::Error::internal("cannot read the size of " + path->string() + ": " + ec.message()));
+  return static_cast<uint64_t>(bytes);
 }
 
 core::Status LocalBlobStore::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {

@@ -15,9 +15,13 @@ class LocalBlobStore final : public ports::BlobStore {
   explicit LocalBlobStore(std::filesystem::path root) : root_(std::move(root)) {}
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
+  core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
 
  private:
   core::Result<std::filesystem::path> object_path(const std::string& bucket, const std::string& key) const;
+  // The object's file for reading: NotFound unless it is a regular file, InvalidInput when a
+  // symbolic link leads it outside its bucket's folder.
+  core::Result<std::filesystem::path> existing_object(const std::string& bucket, const std::string& key) const;
   std::filesystem::path root_;
 };
 

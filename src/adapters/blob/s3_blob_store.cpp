@@ -122,11 +122,22 @@ core::Status S3BlobStore::download(const std::string& bucket, const std::string&
   return {};
 }
 
-core::Status S3BlobStore::head(const std::string& bucket, const std::string& key, uint64_t* size) {
-  if (auto ok = validate(bucket, key); !ok) return ok;
+core::Result<uint64_t> S3BlobStore::size(const std::string& bucket, const std::string& key) {
+  if (auto ok = validate(bucket, key); !ok) return core::fail(ok.error());
   const HttpResponse r = exchange("HEAD " + bucket + "/" + key, HttpRequest{"HEAD", url(bucket, key)});
   if (r.curl_code != 0 || r.status < 200 || r.status >= 300) return core::fail(error_for(r, "head", bucket, key));
-  if (size) *size = r.content_length < 0 ? 0 : static_cast<uint64_t>(r.content_length);
+  // Reporting 0 for an unknown length would let any object pass the disk-space check.
+  if (r.content_length < 0) {
+    return core::fail(core::Error::internal("S3 head " + bucket + "/" + key + " at " + settings_.endpoint +
+                                            ": the answer has no Content-Length"));
+  }
+  return static_cast<uint64_t>(r.content_length);
+}
+
+core::Status S3BlobStore::head(const std::string& bucket, const std::string& key, uint64_t* size) {
+  auto bytes = this->size(bucket, key);
+  if (!bytes) return core::fail(bytes.error());
+  if (size) *size = *bytes;
   return {};
 }
 

@@ -40,7 +40,10 @@ class S3BlobStore final : public ports::BlobStore {
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
   // Single PUT up to multipart_threshold, multipart above (aborted on failure: no parts left).
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
-  // The object's size; NotFound when it does not exist.
+  // The object's size from a HEAD request (retried like the others); NotFound
+  // "input not found: <bucket>/<key>" when it does not exist.
+  core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
+  // size() for callers that only need to know the object exists (`size` may be null).
   core::Status head(const std::string& bucket, const std::string& key, uint64_t* size);
   // Every key under `prefix` (ListObjectsV2, following continuation tokens), in S3's order.
   core::Result<std::vector<std::string>> list(const std::string& bucket, const std::string& prefix);

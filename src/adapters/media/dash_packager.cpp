@@ -84,6 +84,9 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
 
   int last_percent = -1;
   for (;;) {
+    if (options.cancel.stop_requested()) {
+      return core::fail(core::Error::transient("packaging " + input.string() + " was cancelled"));
+    }
     auto sample = in->next();
     if (!sample) return core::fail(named(input, sample.error()));
     if (!*sample) break;

@@ -66,8 +66,43 @@ CREATE TABLE job_events (
 CREATE INDEX job_events_job_id ON job_events (job_id, id);
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// SQLite cannot alter a CHECK constraint: the jobs table is rebuilt (the documented way: foreign
+// keys are off while migrating, see migrate() in sqlite_job_store.cpp, so job_events keep their rows
+// and point at the new table once it has the old one's name).
+constexpr std::string_view kV2Sqlite = R"sql(
+CREATE TABLE jobs_v2 (
+  id TEXT PRIMARY KEY NOT NULL,
+  output_bucket_path TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('STARTING', 'DOWNLOADING', 'FRAGMENTING', 'ENCODING',
+                                         'UPLOADING', 'FINISHING', 'COMPLETED', 'FAILED', 'ABANDONED')),
+  video_id TEXT NOT NULL REFERENCES videos (id) ON DELETE CASCADE,
+  error TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  message_key TEXT
+);
+INSERT INTO jobs_v2 (rowid, id, output_bucket_path, status, video_id, error, created_at, updated_at)
+  SELECT rowid, id, output_bucket_path, status, video_id, error, created_at, updated_at FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v2 RENAME TO jobs;
+CREATE INDEX jobs_video_id ON jobs (video_id);
+CREATE INDEX jobs_created_at ON jobs (created_at);
+CREATE INDEX jobs_status_created_at ON jobs (status, created_at);
+CREATE INDEX jobs_message_key ON jobs (message_key) WHERE message_key IS NOT NULL;
+)sql";
+
+constexpr std::string_view kV2Postgres = R"sql(
+ALTER TABLE jobs DROP CONSTRAINT jobs_status_check;
+ALTER TABLE jobs ADD CONSTRAINT jobs_status_check
+  CHECK (status IN ('STARTING', 'DOWNLOADING', 'FRAGMENTING', 'ENCODING',
+                    'UPLOADING', 'FINISHING', 'COMPLETED', 'FAILED', 'ABANDONED'));
+ALTER TABLE jobs ADD COLUMN message_key text;
+CREATE INDEX jobs_message_key ON jobs (message_key) WHERE message_key IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations = {{
     {1, "videos, jobs and job_events", kV1Sqlite, kV1Postgres},
+    {2, "ABANDONED jobs and message keys for redelivered messages", kV2Sqlite, kV2Postgres},
 }};
 
 }  // namespace

@@ -19,7 +19,8 @@ constexpr long long kMigrationLockKey = 0x76652d736368656dLL;  // "ve-schem"
 constexpr std::string_view kSelectJobs =
     "SELECT j.id::text, j.output_bucket_path, j.status, coalesce(j.error, ''),"
     " (extract(epoch FROM j.created_at) * 1000000)::bigint, (extract(epoch FROM j.updated_at) * 1000000)::bigint,"
-    " v.id::text, v.resource_id, v.file_path, (extract(epoch FROM v.created_at) * 1000000)::bigint"
+    " v.id::text, v.resource_id, v.file_path, (extract(epoch FROM v.created_at) * 1000000)::bigint,"
+    " coalesce(j.message_key, '')"
     " FROM jobs j JOIN videos v ON v.id = j.video_id";
 
 constexpr std::string_view kNewestFirst = " ORDER BY j.created_at DESC, j.id DESC";
@@ -48,6 +49,7 @@ core::Result<ports::JobRecord> to_record(const pqxx::row& row, std::string_view 
   job.video.resource_id = row[7].c_str();
   job.video.file_path = row[8].c_str();
   job.video.created_at = from_micros(row[9]);
+  job.message_key = row[10].c_str();
   return job;
 }
 
@@ -136,23 +138,68 @@ core::Result<std::unique_ptr<PostgresJobStore>> PostgresJobStore::open(const std
   return std::unique_ptr<PostgresJobStore>(new PostgresJobStore(std::move(pool)));
 }
 
-core::Status PostgresJobStore::create_job(const ports::JobRecord& job) {
-  if (auto ok = validate_new_job(job); !ok) return ok;
+namespace {
+
+// Inserts the video (unless recorded already) and the job with its first event, in `tx`.
+core::Status insert_job(pqxx::work& tx, const ports::JobRecord& job) {
   const std::string id = normalize_id(job.id);
   const std::string video_id = normalize_id(job.video.id);
   const std::string created = core::format_rfc3339(stamp_or_now(job.created_at));
   const std::string video_created = core::format_rfc3339(stamp_or_now(job.video.created_at));
-  return pool_->transact<void>("creating job " + id + " in " + pool_->where(), [&](pqxx::work& tx) -> core::Status {
-    if (!tx.exec_params("SELECT 1 FROM jobs WHERE id = $1", id).empty()) return core::fail(job_exists(id));
-    // A video already recorded (a job retried under a new id) keeps its first description.
-    tx.exec_params("INSERT INTO videos (id, resource_id, file_path, created_at) VALUES ($1, $2, $3, $4::timestamptz)"
-                   " ON CONFLICT (id) DO NOTHING",
-                   video_id, job.video.resource_id, job.video.file_path, video_created);
-    tx.exec_params("INSERT INTO jobs (id, output_bucket_path, status, video_id, error, created_at, updated_at)"
-                   " VALUES ($1, $2, 'STARTING', $3, NULL, $4::timestamptz, $4::timestamptz)",
-                   id, job.output_bucket_path, video_id, created);
-    tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, 'STARTING', $2::timestamptz)", id, created);
-    return {};
+  if (!tx.exec_params("SELECT 1 FROM jobs WHERE id = $1", id).empty()) return core::fail(job_exists(id));
+  // A video already recorded (a job retried under a new id) keeps its first description.
+  tx.exec_params("INSERT INTO videos (id, resource_id, file_path, created_at) VALUES ($1, $2, $3, $4::timestamptz)"
+                 " ON CONFLICT (id) DO NOTHING",
+                 video_id, job.video.resource_id, job.video.file_path, video_created);
+  tx.exec_params("INSERT INTO jobs (id, output_bucket_path, status, video_id, error, created_at, updated_at, message_key)"
+                 " VALUES ($1, $2, 'STARTING', $3, NULL, $4::timestamptz, $4::timestamptz, NULLIF($5, ''))",
+                 id, job.output_bucket_path, video_id, created, job.message_key);
+  tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, 'STARTING', $2::timestamptz)", id, created);
+  return {};
+}
+
+}  // namespace
+
+core::Status PostgresJobStore::create_job(const ports::JobRecord& job) {
+  if (auto ok = validate_new_job(job); !ok) return ok;
+  return pool_->transact<void>("creating job " + normalize_id(job.id) + " in " + pool_->where(),
+                               [&](pqxx::work& tx) { return insert_job(tx, job); });
+}
+
+core::Result<ports::RedeliveryClaim> PostgresJobStore::claim_redelivered(const ports::JobRecord& job,
+                                                                        const std::string& abandon_reason) {
+  using Claim = ports::RedeliveryClaim;
+  if (auto ok = validate_new_job(job); !ok) return core::fail(ok.error());
+  if (job.message_key.empty()) return core::fail(core::Error::internal("claim_redelivered needs a message key"));
+  const std::string what =
+      "claiming message " + job.message_key + " for job " + normalize_id(job.id) + " in " + pool_->where();
+  return pool_->transact<Claim>(what, [&](pqxx::work& tx) -> core::Result<Claim> {
+    // FOR UPDATE: a worker moving one of these jobs waits for us and then finds it ABANDONED, or
+    // we wait for it and find it COMPLETED.
+    const auto rows = tx.exec_params(std::string(kSelectJobs) +
+                                         " WHERE j.message_key = $1 ORDER BY j.created_at, j.id FOR UPDATE OF j",
+                                     job.message_key);
+    Claim claim;
+    std::vector<ports::JobRecord> unfinished;
+    for (const auto& row : rows) {
+      auto earlier = to_record(row, what);
+      if (!earlier) return core::fail(earlier.error());
+      if (earlier->status == core::JobStatus::Completed) {
+        claim.completed = std::move(*earlier);
+        return claim;  // nothing written: committing changes nothing
+      }
+      if (!core::is_final(earlier->status)) unfinished.push_back(std::move(*earlier));
+    }
+    for (const auto& earlier : unfinished) {
+      const std::string at = core::format_rfc3339(next_event_time(earlier.updated_at));
+      tx.exec_params("UPDATE jobs SET status = 'ABANDONED', error = $2, updated_at = $3::timestamptz WHERE id = $1",
+                     earlier.id, abandon_reason, at);
+      tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, 'ABANDONED', $2::timestamptz)",
+                     earlier.id, at);
+      claim.abandoned.push_back(earlier.id);
+    }
+    if (auto ok = insert_job(tx, job); !ok) return core::fail(ok.error());
+    return claim;
   });
 }
 
@@ -171,7 +218,8 @@ core::Status PostgresJobStore::record_status(const std::string& job_id, core::Jo
     if (!core::can_transition(*from, status)) return core::fail(forbidden_transition(id, *from, status));
 
     const std::string at = core::format_rfc3339(next_event_time(from_micros(rows[0][1])));
-    const std::string& error_text = status == core::JobStatus::Failed ? error : std::string();
+    const bool has_error = status == core::JobStatus::Failed || status == core::JobStatus::Abandoned;
+    const std::string& error_text = has_error ? error : std::string();
     tx.exec_params("UPDATE jobs SET status = $2, error = NULLIF($3, ''), updated_at = $4::timestamptz WHERE id = $1",
                    id, core::to_string(status), error_text, at);
     tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, $2, $3::timestamptz)", id,

@@ -29,6 +29,8 @@ class PostgresJobStore final : public ports::JobStore {
   PostgresJobStore& operator=(const PostgresJobStore&) = delete;
 
   core::Status create_job(const ports::JobRecord& job) override;
+  core::Result<ports::RedeliveryClaim> claim_redelivered(const ports::JobRecord& job,
+                                                        const std::string& abandon_reason) override;
   core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) override;
   core::Result<std::optional<ports::JobRecord>> find_job(const std::string& job_id) override;
   core::Result<std::vector<ports::JobRecord>> list_jobs(std::optional<core::JobStatus> status) override;

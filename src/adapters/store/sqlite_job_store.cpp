@@ -18,7 +18,7 @@ constexpr int kBusyTimeoutMs = 5000;
 
 constexpr std::string_view kSelectJobs =
     "SELECT j.id, j.output_bucket_path, j.status, j.error, j.created_at, j.updated_at,"
-    " v.id, v.resource_id, v.file_path, v.created_at"
+    " v.id, v.resource_id, v.file_path, v.created_at, j.message_key"
     " FROM jobs j JOIN videos v ON v.id = j.video_id";
 
 std::string text(const std::optional<std::string>& column) { return column.value_or(""); }
@@ -43,6 +43,7 @@ core::Result<ports::JobRecord> to_record(const SqlRow& row, std::string_view wha
   job.video.id = text(row[6]);
   job.video.resource_id = text(row[7]);
   job.video.file_path = text(row[8]);
+  job.message_key = text(row[10]);
   const std::string context = std::string(what) + ", job " + job.id;
   auto status = read_status(row[2], context);
   if (!status) return core::fail(status.error());
@@ -83,8 +84,19 @@ core::Status configure(sqlite3* db, const std::string& what) {
 }
 
 // In one IMMEDIATE transaction, so a second process opening the same file waits, then finds
-// nothing left to do.
+// nothing left to do. Foreign keys are off meanwhile (they cannot change inside a transaction) so a
+// migration can rebuild a table, and checked before the commit.
+core::Status migrate_in_transaction(sqlite3* db, const std::string& where);
+
 core::Status migrate(sqlite3* db, const std::string& where) {
+  const std::string what = "migrating the schema of " + where;
+  if (auto ok = sqlite_exec_script(db, "PRAGMA foreign_keys = OFF", what); !ok) return ok;
+  auto ok = migrate_in_transaction(db, where);
+  if (auto on = sqlite_exec_script(db, "PRAGMA foreign_keys = ON", what); ok && !on) return on;
+  return ok;
+}
+
+core::Status migrate_in_transaction(sqlite3* db, const std::string& where) {
   const std::string what = "migrating the schema of " + where;
   auto tx = SqliteTransaction::begin(db, true, what);
   if (!tx) return core::fail(tx.error());
@@ -103,6 +115,12 @@ core::Status migrate(sqlite3* db, const std::string& where) {
                      {std::int64_t{m.version}, now}, what);
     if (!ok) return ok;
     spdlog::info("{}: applied migration {} ({})", where, m.version, m.description);
+  }
+  auto dangling = sqlite_query(db, "PRAGMA foreign_key_check", {}, what);
+  if (!dangling) return core::fail(dangling.error());
+  if (!dangling->empty()) {
+    return core::fail(core::Error::internal(what + ": " + std::to_string(dangling->size()) +
+                                            " rows would break foreign keys; nothing was changed"));
   }
   return tx->commit(what);
 }
@@ -149,18 +167,15 @@ core::Result<std::unique_ptr<SqliteJobStore>> SqliteJobStore::open(const std::fi
   return std::unique_ptr<SqliteJobStore>(new SqliteJobStore(file, std::move(db)));
 }
 
-core::Status SqliteJobStore::create_job(const ports::JobRecord& job) {
-  if (auto ok = validate_new_job(job); !ok) return ok;
+namespace {
+
+// Inserts the video (unless recorded already) and the job with its first event; the caller holds
+// the transaction.
+core::Status insert_job(sqlite3* db, const ports::JobRecord& job, const std::string& what) {
   const std::string id = normalize_id(job.id);
   const std::string video_id = normalize_id(job.video.id);
   const std::string created = core::format_rfc3339(stamp_or_now(job.created_at));
   const std::string video_created = core::format_rfc3339(stamp_or_now(job.video.created_at));
-  const std::string what = "creating job " + id + " in " + where();
-
-  std::lock_guard lock(mutex_);
-  sqlite3* db = db_.get();
-  auto tx = SqliteTransaction::begin(db, true, what);
-  if (!tx) return core::fail(tx.error());
   auto existing = sqlite_query(db, "SELECT 1 FROM jobs WHERE id = ?1", {id}, what);
   if (!existing) return core::fail(existing.error());
   if (!existing->empty()) return core::fail(job_exists(id));
@@ -170,14 +185,60 @@ core::Status SqliteJobStore::create_job(const ports::JobRecord& job) {
                         " ON CONFLICT (id) DO NOTHING",
                         {video_id, job.video.resource_id, job.video.file_path, video_created}, what);
   if (!ok) return ok;
+  const SqlValue key = job.message_key.empty() ? SqlValue{nullptr} : SqlValue{job.message_key};
   ok = sqlite_exec(db,
-                   "INSERT INTO jobs (id, output_bucket_path, status, video_id, error, created_at, updated_at)"
-                   " VALUES (?1, ?2, 'STARTING', ?3, NULL, ?4, ?4)",
-                   {id, job.output_bucket_path, video_id, created}, what);
+                   "INSERT INTO jobs (id, output_bucket_path, status, video_id, error, created_at, updated_at, message_key)"
+                   " VALUES (?1, ?2, 'STARTING', ?3, NULL, ?4, ?4, ?5)",
+                   {id, job.output_bucket_path, video_id, created, key}, what);
   if (!ok) return ok;
-  ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at) VALUES (?1, 'STARTING', ?2)", {id, created}, what);
-  if (!ok) return ok;
+  return sqlite_exec(db, "INSERT INTO job_events (job_id, status, at) VALUES (?1, 'STARTING', ?2)", {id, created}, what);
+}
+
+}  // namespace
+
+core::Status SqliteJobStore::create_job(const ports::JobRecord& job) {
+  if (auto ok = validate_new_job(job); !ok) return ok;
+  const std::string what = "creating job " + normalize_id(job.id) + " in " + where();
+  std::lock_guard lock(mutex_);
+  auto tx = SqliteTransaction::begin(db_.get(), true, what);
+  if (!tx) return core::fail(tx.error());
+  if (auto ok = insert_job(db_.get(), job, what); !ok) return ok;
   return tx->commit(what);
+}
+
+core::Result<ports::RedeliveryClaim> SqliteJobStore::claim_redelivered(const ports::JobRecord& job,
+                                                                      const std::string& abandon_reason) {
+  if (auto ok = validate_new_job(job); !ok) return core::fail(ok.error());
+  if (job.message_key.empty()) return core::fail(core::Error::internal("claim_redelivered needs a message key"));
+  const std::string what = "claiming message " + job.message_key + " for job " + normalize_id(job.id) + " in " + where();
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  auto tx = SqliteTransaction::begin(db, true, what);
+  if (!tx) return core::fail(tx.error());
+  auto rows = sqlite_query(db, std::string(kSelectJobs) + " WHERE j.message_key = ?1 ORDER BY j.created_at, j.rowid",
+                           {job.message_key}, what);
+  if (!rows) return core::fail(rows.error());
+  ports::RedeliveryClaim claim;
+  for (const auto& row : *rows) {
+    auto earlier = to_record(row, what);
+    if (!earlier) return core::fail(earlier.error());
+    if (earlier->status == core::JobStatus::Completed) {
+      claim.completed = std::move(*earlier);
+      claim.abandoned.clear();
+      return claim;  // the transaction rolls back: nothing changes
+    }
+    if (core::is_final(earlier->status)) continue;
+    const std::string at = core::format_rfc3339(next_event_time(earlier->updated_at));
+    auto ok = sqlite_exec(db, "UPDATE jobs SET status = 'ABANDONED', error = ?2, updated_at = ?3 WHERE id = ?1",
+                          {earlier->id, abandon_reason, at}, what);
+    if (ok) ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at) VALUES (?1, 'ABANDONED', ?2)",
+                             {earlier->id, at}, what);
+    if (!ok) return core::fail(ok.error());
+    claim.abandoned.push_back(earlier->id);
+  }
+  if (auto ok = insert_job(db, job, what); !ok) return core::fail(ok.error());
+  if (auto ok = tx->commit(what); !ok) return core::fail(ok.error());
+  return claim;
 }
 
 core::Status SqliteJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
@@ -199,7 +260,8 @@ core::Status SqliteJobStore::record_status(const std::string& job_id, core::JobS
   if (!previous) return core::fail(previous.error());
 
   const std::string at = core::format_rfc3339(next_event_time(*previous));
-  const SqlValue error_value = status == core::JobStatus::Failed ? SqlValue{error} : SqlValue{nullptr};
+  const bool has_error = status == core::JobStatus::Failed || status == core::JobStatus::Abandoned;
+  const SqlValue error_value = has_error ? SqlValue{error} : SqlValue{nullptr};
   auto ok = sqlite_exec(db, "UPDATE jobs SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
                         {id, core::to_string(status), error_value, at}, what);
   if (!ok) return ok;

@@ -42,6 +42,10 @@ core::Error unknown_job(std::string_view job_id) {
 }
 
 core::Error forbidden_transition(std::string_view job_id, core::JobStatus from, core::JobStatus to) {
+  if (from == core::JobStatus::Abandoned) {
+    return core::Error::conflict("job " + std::string(job_id) + " was abandoned (its message is being handled by a "
+                                 "later attempt) and cannot move to " + core::to_string(to));
+  }
   return core::Error::invalid_input("job " + std::string(job_id) + " is " + core::to_string(from) +
                                     " and cannot move to " + core::to_string(to));
 }

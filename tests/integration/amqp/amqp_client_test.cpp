@@ -297,6 +297,35 @@ TEST_F(AmqpClientTest, PrefetchLimitsUnsettledDeliveries) {
   }
 }
 
+// Graceful shutdown: after stop_consuming() the deliveries the client holds but nobody took, and
+// those still arriving, go back to the queue; the one being worked on can still be acked.
+TEST_F(AmqpClientTest, StopConsumingReturnsUntakenDeliveriesAndKeepsSettling) {
+  auto client = connect(/*prefetch=*/3);
+  ASSERT_TRUE(client);
+  for (int i = 0; i < 5; ++i) probe_->publish("", settings_.queue, std::to_string(i));
+  auto in_progress = next_delivery(*client);
+  ASSERT_TRUE(in_progress);
+  EXPECT_EQ(in_progress->body, "0");
+  // Two more sit in the client's buffer (prefetch 3), two in the queue.
+  ASSERT_TRUE(wait_until([&] { return probe_->message_count(settings_.queue) == 2u; }, 5s));
+
+  client->stop_consuming();
+  EXPECT_TRUE(wait_until([&] { return probe_->consumer_count(settings_.queue) == 0u; }, 5s));
+  EXPECT_TRUE(wait_until([&] { return probe_->message_count(settings_.queue) == 4u; }, 5s))
+      << probe_->message_count(settings_.queue).value_or(0) << " ready";
+  auto none = client->next(300ms);
+  ASSERT_TRUE(none) << none.error().message;
+  EXPECT_FALSE(*none);
+  ASSERT_TRUE(client->ack(in_progress->tag));
+  ASSERT_TRUE(client->publish("done"));
+  client->stop_consuming();  // idempotent
+  client->close();
+  EXPECT_EQ(probe_->message_count(settings_.queue), 4u);
+  std::set<std::string> left;
+  while (auto m = probe_->get(settings_.queue)) left.insert(m->body);
+  EXPECT_EQ(left, (std::set<std::string>{"1", "2", "3", "4"}));
+}
+
 TEST_F(AmqpClientTest, ConcurrentWorkersConsumePublishAndAck) {
   constexpr int kWorkers = 4;
   constexpr int kMessages = 60;

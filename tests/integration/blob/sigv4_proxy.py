@@ -25,6 +25,7 @@ import re
 import shutil
 import socketserver
 import sys
+import time
 from urllib.parse import unquote, urlsplit
 
 from botocore.auth import S3SigV4Auth
@@ -138,6 +139,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # Test hook: part 2 of any object whose key says so always fails, to exercise abort.
             self.drain_body()
             return self.reply(500, s3_error("InternalError", "Injected failure of part 2"))
+        hold = self.server.hold_file
+        if hold and self.command == "GET" and not query and len([s for s in parts.path.split("/") if s]) >= 2:
+            # Test hook: object downloads wait while the hold file exists (a job caught mid-download).
+            while os.path.exists(hold):
+                time.sleep(0.05)
         if self.command == "DELETE" and "uploadId" in query:
             segments = [unquote(s) for s in parts.path.split("/") if s]
             return self.abort_multipart(segments[0] if segments else "", unquote(query["uploadId"]))
@@ -203,6 +209,7 @@ def main():
     parser.add_argument("--secret-key", required=True)
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--hold-file", default="", help="object GETs wait while this file exists")
     args = parser.parse_args()
     server = Server(("127.0.0.1", args.listen), Handler)
     server.upstream_port = args.upstream
@@ -211,6 +218,7 @@ def main():
     server.secret_key = args.secret_key
     server.region = args.region
     server.verbose = args.verbose
+    server.hold_file = args.hold_file
     server.aborted = 0
     server.serve_forever()
 

@@ -8,6 +8,8 @@ It checks each request the way the documented API expects it and answers 400 (re
   POST /token                                   JWT bearer grant; the assertion's claims and RS256
                                                 signature are verified (openssl dgst -verify)
   GET  /storage/v1/b/B/o/NAME?alt=media         Bearer token; 404 for a missing object
+  GET  /storage/v1/b/B/o/NAME[?fields=a,b]      the object's metadata (size as a decimal string), or
+                                                only the fields listed; 404 for a missing object
   POST /upload/storage/v1/b/B/o?uploadType=resumable&name=NAME   starts a resumable upload
   PUT  <session URI>                            chunks with Content-Range; 308 + Range, then 200
 Test controls (never counted, never failed), JSON bodies:
@@ -55,6 +57,7 @@ class State:
         self.reject_credentials = False
         self.fail = {"count": 0, "status": 503, "after": 0}
         self.stats = {"token_requests": 0, "api_requests": 0, "chunk_puts": 0, "status_queries": 0,
+                      "metadata_gets": 0, "media_gets": 0,
                       "failed_injected": 0, "unauthorized": 0, "connections": 0, "violations": []}
         self.token_uri = ""
 
@@ -211,13 +214,28 @@ class Handler(BaseHTTPRequestHandler):
         self.reply(200, {"access_token": token, "expires_in": expires_in, "token_type": "Bearer"})
 
     def get_object(self, bucket, name, query):
-        if query.get("alt") != ["media"]:
-            raise Violation("object GET without alt=media")
+        alt = query.get("alt", ["json"])
+        if alt not in (["media"], ["json"]):
+            raise Violation(f"object GET with alt={alt}")
+        if alt == ["media"] and "fields" in query:
+            raise Violation("fields with alt=media")
         with self.state.lock:
             obj = self.state.objects.get((bucket, name))
+            if obj is not None:
+                self.state.stats["metadata_gets" if alt == ["json"] else "media_gets"] += 1
         if obj is None:
             return self.api_error(404, f"No such object: {bucket}/{name}")
-        self.reply(200, obj[0], content_type=obj[1])
+        if alt == ["media"]:
+            return self.reply(200, obj[0], content_type=obj[1])
+        # objects.get metadata: the JSON API writes uint64 values such as size as strings.
+        meta = {"kind": "storage#object", "id": f"{bucket}/{name}/1", "bucket": bucket, "name": name,
+                "size": str(len(obj[0])), "contentType": obj[1], "generation": "1"}
+        if "fields" in query:
+            wanted = query["fields"][0].split(",")
+            if not all(f in meta for f in wanted):
+                raise Violation(f"fields={query['fields'][0]} names unknown fields")
+            meta = {f: meta[f] for f in wanted}
+        self.reply(200, meta)
 
     def start_upload(self, bucket, query, body):
         if query.get("uploadType") != ["resumable"]:

@@ -24,6 +24,22 @@ TEST(BucketRouter, SendsEachSettingToItsBackendUnderItsPrefix) {
   EXPECT_EQ(ve::testing::read_text(tmp / "a.mp4"), "video");
 }
 
+TEST(BucketRouter, SizeAsksTheBackendUnderThePrefix) {
+  fakes::FakeBlobStore local, gcs;
+  BucketRouter router(core::StorageBackend::Local, {{core::StorageBackend::Local, &local}, {core::StorageBackend::Gcs, &gcs}});
+  gcs.put("in-bucket", "uploads/a.mp4", "12345");
+  auto size = router.size("gs://in-bucket/uploads", "a.mp4");
+  ASSERT_TRUE(size) << size.error().message;
+  EXPECT_EQ(*size, 5u);
+  const auto missing = router.size("videos-input", "a.mp4");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, core::ErrorKind::NotFound);
+  EXPECT_EQ(missing.error().message, "input not found: videos-input/a.mp4");
+  const auto unconfigured = router.size("s3://in-bucket", "a.mp4");
+  ASSERT_FALSE(unconfigured);
+  EXPECT_EQ(unconfigured.error().kind, core::ErrorKind::InvalidInput);
+}
+
 TEST(BucketRouter, UnconfiguredBackendOrBadSettingIsInvalidInput) {
   fakes::FakeBlobStore local;
   BucketRouter router(core::StorageBackend::Local, {{core::StorageBackend::Local, &local}});

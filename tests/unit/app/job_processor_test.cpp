@@ -25,10 +25,18 @@ class JobProcessorTest : public ::testing::Test {
     blobs_.put("in", "bad.mp4", "corrupt");
   }
 
-  Disposition process(const std::string& body) {
+  Disposition process(const std::string& body) { return deliver({1, body, "m-1", false}); }
+
+  Disposition deliver(const ports::Delivery& delivery, std::stop_token cancel = {}) {
     JobProcessor processor(store_, blobs_, packager_, publisher_, settings_,
                            [this] { return "id-" + std::to_string(++ids_); });
-    return processor.process({1, body, "m-1", false});
+    return processor.process(delivery, cancel);
+  }
+
+  std::vector<nlohmann::json> results() {
+    std::vector<nlohmann::json> out;
+    for (const auto& body : publisher_.published()) out.push_back(nlohmann::json::parse(body));
+    return out;
   }
 
   std::vector<JobStatus> history(const std::string& job_id) {
@@ -117,11 +125,14 @@ TEST_F(JobProcessorTest, DatabaseOutageBeforeTheJobRequeuesWithoutPublishing) {
   EXPECT_TRUE(publisher_.published().empty());
 }
 
-TEST_F(JobProcessorTest, DatabaseOutageMidJobRequeues) {
+TEST_F(JobProcessorTest, DatabaseOutageMidJobRequeuesAndRecordsTheAttemptAbandoned) {
   store_.failures.fail_call(4, core::Error::transient("database unreachable"));  // create, DOWNLOADING, FRAGMENTING, *ENCODING*
   EXPECT_EQ(process(R"({"resource_id": "r1", "file_path": "good.mp4"})"), Disposition::Requeue);
   EXPECT_TRUE(publisher_.published().empty());
   EXPECT_TRUE(ve::testing::list_names(work_.path()).empty());
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Abandoned);
+  EXPECT_EQ(job.error, "abandoned: database unreachable; message requeued");
 }
 
 TEST_F(JobProcessorTest, UnpublishedResultRequeuesAJobRecordedAsCompleted) {
@@ -136,6 +147,93 @@ TEST_F(JobProcessorTest, UploadFailureFailsTheJob) {
   const auto job = store_.list_jobs(std::nullopt)->at(0);
   EXPECT_EQ(job.status, JobStatus::Failed);
   EXPECT_EQ(job.error, "disk full");
+}
+
+constexpr const char* kGood = R"({"resource_id": "r1", "file_path": "good.mp4"})";
+
+TEST_F(JobProcessorTest, JobsRecordTheMessageIdentity) {
+  ASSERT_EQ(deliver({1, kGood, "m-1", false}), Disposition::Ack);
+  ASSERT_EQ(deliver({2, kGood, "", false}), Disposition::Ack);
+  const auto jobs = *store_.list_jobs(std::nullopt);  // newest first
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(jobs[1].message_key, "id:m-1");
+  EXPECT_EQ(jobs[0].message_key.rfind("sha256:", 0), 0u) << jobs[0].message_key;
+}
+
+TEST_F(JobProcessorTest, RedeliveredMessageWhoseJobCompletedRepublishesTheSameResult) {
+  ASSERT_EQ(deliver({1, kGood, "m-1", false}), Disposition::Ack);
+  const auto objects = blobs_.objects();
+  EXPECT_EQ(deliver({2, kGood, "m-1", true}), Disposition::Ack);
+  const auto published = results();
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[1], published[0]);  // same job_id, same times: a repeat, never a different result
+  EXPECT_EQ(store_.list_jobs(std::nullopt)->size(), 1u);
+  EXPECT_EQ(blobs_.objects(), objects);  // nothing packaged or uploaded again
+}
+
+TEST_F(JobProcessorTest, RedeliveryWithoutMessageIdIsRecognisedByItsBody) {
+  ASSERT_EQ(deliver({1, kGood, "", false}), Disposition::Ack);
+  EXPECT_EQ(deliver({2, kGood, "", true}), Disposition::Ack);
+  EXPECT_EQ(store_.list_jobs(std::nullopt)->size(), 1u);
+  ASSERT_EQ(results().size(), 2u);
+  EXPECT_EQ(results()[0]["job_id"], results()[1]["job_id"]);
+}
+
+TEST_F(JobProcessorTest, FreshMessageWithTheSameBodyIsANewJob) {
+  ASSERT_EQ(deliver({1, kGood, "", false}), Disposition::Ack);
+  ASSERT_EQ(deliver({2, kGood, "", false}), Disposition::Ack);  // not marked redelivered
+  EXPECT_EQ(store_.list_jobs(JobStatus::Completed)->size(), 2u);
+  ASSERT_EQ(results().size(), 2u);
+  EXPECT_NE(results()[0]["job_id"], results()[1]["job_id"]);
+}
+
+TEST_F(JobProcessorTest, RedeliveryAbandonsTheUnfinishedAttemptAndCompletesANewJob) {
+  // A worker died while encoding: its job stays ENCODING.
+  ports::JobRecord crashed;
+  crashed.id = "crashed-job";
+  crashed.video.id = "crashed-video";
+  crashed.message_key = "id:m-1";
+  ASSERT_TRUE(store_.create_job(crashed));
+  for (auto s : {JobStatus::Downloading, JobStatus::Fragmenting, JobStatus::Encoding}) ASSERT_TRUE(store_.record_status(crashed.id, s, ""));
+
+  EXPECT_EQ(deliver({7, kGood, "m-1", true}), Disposition::Ack);
+  const auto old = **store_.find_job("crashed-job");
+  EXPECT_EQ(old.status, JobStatus::Abandoned);
+  ASSERT_EQ(results().size(), 1u);
+  const std::string new_id = results()[0]["job_id"];
+  EXPECT_NE(new_id, "crashed-job");
+  EXPECT_NE(old.error.find("continued as job " + new_id), std::string::npos) << old.error;
+  EXPECT_EQ((**store_.find_job(new_id)).status, JobStatus::Completed);
+  // The abandoned attempt can no longer move: its worker, if alive, gets a Conflict.
+  EXPECT_EQ(store_.record_status("crashed-job", JobStatus::Uploading, "").error().kind, core::ErrorKind::Conflict);
+}
+
+TEST_F(JobProcessorTest, AttemptTakenOverByALaterDeliveryStopsWithoutPublishing) {
+  store_.failures.fail_call(3, core::Error::conflict("job was abandoned"));  // create, DOWNLOADING, *FRAGMENTING*
+  EXPECT_EQ(process(kGood), Disposition::Ack);  // the later delivery settles the message
+  EXPECT_TRUE(publisher_.published().empty());
+  EXPECT_EQ(store_.list_jobs(std::nullopt)->at(0).status, JobStatus::Downloading);  // as the other attempt left it
+  EXPECT_TRUE(ve::testing::list_names(work_.path()).empty());
+}
+
+TEST_F(JobProcessorTest, UnpublishedResultIsPublishedByTheRedelivery) {
+  publisher_.failures.fail_call(1, core::Error::transient("broker gone"));
+  ASSERT_EQ(deliver({1, kGood, "m-1", false}), Disposition::Requeue);
+  EXPECT_EQ(deliver({2, kGood, "m-1", true}), Disposition::Ack);
+  ASSERT_EQ(results().size(), 1u);
+  EXPECT_EQ(results()[0]["job_id"], store_.list_jobs(std::nullopt)->at(0).id);
+  EXPECT_EQ(store_.list_jobs(std::nullopt)->size(), 1u);
+}
+
+TEST_F(JobProcessorTest, CancelledJobIsAbandonedAndRequeued) {
+  std::stop_source shutdown;
+  shutdown.request_stop();
+  EXPECT_EQ(deliver({1, kGood, "m-1", false}, shutdown.get_token()), Disposition::Requeue);
+  EXPECT_TRUE(publisher_.published().empty());
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Abandoned);
+  EXPECT_NE(job.error.find("shut down"), std::string::npos) << job.error;
+  EXPECT_TRUE(ve::testing::list_names(work_.path()).empty());
 }
 
 }  // namespace

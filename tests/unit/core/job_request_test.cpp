@@ -44,6 +44,15 @@ TEST(JobRequest, RejectsPathsThatEscapeTheBucket) {
   EXPECT_EQ(reason(R"({"resource_id": "x", "file_path": "..."})"), "ok");  // a legal, if odd, file name
 }
 
+TEST(JobRequest, RejectsRawNulBytesAndControlCharactersInTheResourceId) {
+  using namespace std::string_literals;
+  EXPECT_EQ(reason("{\"resource_id\": \"x\", \"file_path\": \"a.mp4\"}\0garbage"s),
+            "message is not valid JSON: raw NUL byte at offset 42");
+  EXPECT_EQ(reason(R"({"resource_id": "a\u0000b", "file_path": "a.mp4"})"), "\"resource_id\" contains a NUL byte");
+  EXPECT_EQ(reason(R"({"resource_id": "line\nforged", "file_path": "a.mp4"})"),
+            "\"resource_id\" contains a control character");
+}
+
 TEST(ObjectKey, ValidatesUtf8AndControlCharacters) {
   EXPECT_TRUE(validate_object_key("vidéo/clip.mp4"));
   EXPECT_FALSE(validate_object_key("bad\xc3"));

@@ -29,11 +29,38 @@ core::Status FakeJobStore::create_job(const ports::JobRecord& job) {
   return {};
 }
 
+core::Result<ports::RedeliveryClaim> FakeJobStore::claim_redelivered(const ports::JobRecord& job,
+                                                                    const std::string& abandon_reason) {
+  if (auto ok = failures.tick(); !ok) return core::fail(ok.error());
+  std::lock_guard lock(mutex_);
+  ports::RedeliveryClaim claim;
+  for (const auto& earlier : jobs_) {
+    if (earlier.message_key == job.message_key && earlier.status == core::JobStatus::Completed) {
+      claim.completed = earlier;
+      return claim;
+    }
+  }
+  for (auto& earlier : jobs_) {
+    if (earlier.message_key != job.message_key || core::is_final(earlier.status)) continue;
+    earlier.status = core::JobStatus::Abandoned;
+    earlier.error = abandon_reason;
+    earlier.updated_at = std::chrono::system_clock::now();
+    events_[earlier.id].push_back({earlier.status, earlier.updated_at});
+    claim.abandoned.push_back(earlier.id);
+  }
+  jobs_.push_back(job);
+  events_[job.id].push_back({job.status, job.created_at});
+  return claim;
+}
+
 core::Status FakeJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
   if (auto ok = failures.tick(); !ok) return ok;
   std::lock_guard lock(mutex_);
   for (auto& job : jobs_) {
     if (job.id != job_id) continue;
+    if (job.status == core::JobStatus::Abandoned) {
+      return core::fail(core::Error::conflict("job " + job_id + " was abandoned"));
+    }
     if (!core::can_transition(job.status, status)) {
       return core::fail(core::Error::invalid_input(std::string("forbidden transition to ") + core::to_string(status)));
     }
@@ -84,6 +111,20 @@ core::Status FakeBlobStore::upload(const std::filesystem::path& from, const std:
   std::lock_guard lock(mutex_);
   objects_[bucket + "/" + key] = std::move(bytes);
   return {};
+}
+
+core::Result<uint64_t> FakeBlobStore::size(const std::string& bucket, const std::string& key) {
+  if (auto ok = size_failures.tick(); !ok) return core::fail(ok.error());
+  std::lock_guard lock(mutex_);
+  const auto it = objects_.find(bucket + "/" + key);
+  if (it == objects_.end()) return core::fail(core::Error::not_found("input not found: " + bucket + "/" + key));
+  const auto pretended = pretended_sizes_.find(it->first);
+  return pretended != pretended_sizes_.end() ? pretended->second : static_cast<uint64_t>(it->second.size());
+}
+
+void FakeBlobStore::pretend_size(const std::string& bucket, const std::string& key, uint64_t bytes) {
+  std::lock_guard lock(mutex_);
+  pretended_sizes_[bucket + "/" + key] = bytes;
 }
 
 void FakeBlobStore::put(const std::string& bucket, const std::string& key, std::string bytes) {

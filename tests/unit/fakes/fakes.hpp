@@ -40,6 +40,8 @@ class FailureSchedule {
 class FakeJobStore final : public ports::JobStore {
  public:
   core::Status create_job(const ports::JobRecord& job) override;
+  core::Result<ports::RedeliveryClaim> claim_redelivered(const ports::JobRecord& job,
+                                                        const std::string& abandon_reason) override;
   core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) override;
   core::Result<std::optional<ports::JobRecord>> find_job(const std::string& job_id) override;
   core::Result<std::vector<ports::JobRecord>> list_jobs(std::optional<core::JobStatus> status) override;
@@ -56,13 +58,19 @@ class FakeBlobStore final : public ports::BlobStore {
  public:
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
+  core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
   void put(const std::string& bucket, const std::string& key, std::string bytes);
   std::map<std::string, std::string> objects();  // "bucket/key" -> bytes
+  // Reports `bytes` as the size of bucket/key instead of its content's length (a huge object
+  // without holding it in memory).
+  void pretend_size(const std::string& bucket, const std::string& key, uint64_t bytes);
   FailureSchedule upload_failures;
+  FailureSchedule size_failures;
 
  private:
   std::mutex mutex_;
   std::map<std::string, std::string> objects_;
+  std::map<std::string, uint64_t> pretended_sizes_;
 };
 
 // Writes a small presentation (manifest and two segments) for any input except one whose bytes

@@ -176,6 +176,35 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
   return status;
 }
 
+core::Result<std::uint64_t> GcsBlobStore::size(const std::string& bucket, const std::string& key) {
+  if (auto ok = check_names(bucket, key); !ok) return core::fail(ok.error());
+  const std::string what = "reading the size of gs://" + bucket + "/" + key;
+  const std::string url =
+      settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key) + "?fields=size";
+  std::uint64_t bytes = 0;
+  auto status = with_retries(what, [&](const std::string& token) -> Attempt {
+    HttpRequest request;
+    request.url = url;
+    request.headers = {"Authorization: Bearer " + token};
+    request.timeout = std::chrono::seconds(60);
+    const HttpResponse r = perform(request);
+    if (r.code == CURLE_OK && r.status == 404) {
+      return {core::fail(core::Error::not_found("input not found: " + bucket + "/" + key)), false, false};
+    }
+    if (r.code != CURLE_OK || r.status != 200) return classify(r, what, tokens_.account().client_email);
+    // The JSON API writes uint64 fields as decimal strings ("size": "1048576").
+    const nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
+    const std::string text = doc.is_object() && doc.contains("size") && doc["size"].is_string() ? doc["size"].get<std::string>() : "";
+    const char* end = text.data() + text.size();
+    if (text.empty() || std::from_chars(text.data(), end, bytes).ptr != end) {
+      return {core::fail(core::Error::internal(what + ": no size in the answer " + r.body.substr(0, 200))), false, false};
+    }
+    return {};
+  });
+  if (!status) return core::fail(status.error());
+  return bytes;
+}
+
 GcsBlobStore::Attempt GcsBlobStore::start_upload(const std::string& token, const std::string& bucket,
                                                  const std::string& key, std::uint64_t size, std::string& session) {
   const std::string type = core::content_type_for(key);

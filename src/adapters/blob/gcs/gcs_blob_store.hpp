@@ -35,6 +35,8 @@ class GcsBlobStore final : public ports::BlobStore {
 
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
+  // objects.get metadata (fields=size), retried and authorized as downloads are.
+  core::Result<std::uint64_t> size(const std::string& bucket, const std::string& key) override;
 
   // What one try of a request came to: success, or an error and whether trying again may help.
   struct Attempt {

@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: Apache-2.0
+// LocalBlobStore (buckets as folders) on the real filesystem.
+#include "adapters/blob/local_blob_store.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <vector>
+
+#include "support/test_support.hpp"
+
+namespace ve::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using adapters::blob::LocalBlobStore;
+
+TEST(LocalBlobStoreSize, SizeOfEmptySmallAndMultiMebibyteObjects) {
+  TempDir root;
+  LocalBlobStore store(root.path());
+  const std::vector<char> chunk(1 << 20, 'v');
+  for (const uint64_t size : std::initializer_list<uint64_t>{0, 1000, (24ULL << 20) + 7}) {
+    const fs::path file = root / "videos-input" / "in" / (std::to_string(size) + ".mp4");
+    fs::create_directories(file.parent_path());
+    std::ofstream out(file, std::ios::binary);
+    for (uint64_t left = size; left > 0; left -= std::min<uint64_t>(left, chunk.size())) {
+      out.write(chunk.data(), static_cast<std::streamsize>(std::min<uint64_t>(left, chunk.size())));
+    }
+    out.close();
+    const auto got = store.size("videos-input", "in/" + std::to_string(size) + ".mp4");
+    ASSERT_TRUE(got) << got.error().message;
+    EXPECT_EQ(*got, size);
+  }
+}
+
+TEST(LocalBlobStoreSize, MissingObjectOrAFolderIsNotFoundWithTheDownloadMessage) {
+  TempDir root;
+  LocalBlobStore store(root.path());
+  fs::create_directories(root / "videos-input" / "a-folder.mp4");
+  for (const std::string key : {"in/missing.mp4", "a-folder.mp4"}) {
+    const auto got = store.size("videos-input", key);
+    ASSERT_FALSE(got) << key;
+    EXPECT_EQ(got.error().kind, core::ErrorKind::NotFound);
+    EXPECT_EQ(got.error().message, "input not found: videos-input/" + key);
+    const auto download = store.download("videos-input", key, root / "copy");
+    ASSERT_FALSE(download);
+    EXPECT_EQ(download.error().message, got.error().message);
+  }
+}
+
+TEST(LocalBlobStoreSize, KeysAreValidatedAsForDownloads) {
+  TempDir root;
+  write_bytes(root / "secret", "outside the bucket");
+  LocalBlobStore store(root.path());
+  for (const auto& [bucket, key] : std::vector<std::pair<std::string, std::string>>{
+           {"videos-input", "../secret"}, {"videos-input", "/etc/passwd"}, {"..", "secret"}, {"a/b", "k"}}) {
+    const auto got = store.size(bucket, key);
+    ASSERT_FALSE(got) << bucket << " " << key;
+    EXPECT_EQ(got.error().kind, core::ErrorKind::InvalidInput) << bucket << " " << key;
+  }
+}
+
+TEST(LocalBlobStore, LinksInsideTheBucketWorkLinksLeadingOutAreRefused) {
+  TempDir root;
+  write_bytes(root / "outside.mp4", "a file elsewhere on the machine");
+  fs::create_directories(root / "outside-dir");
+  write_bytes(root / "outside-dir" / "x.mp4", "another");
+  fs::create_directories(root / "videos-input" / "real");
+  write_bytes(root / "videos-input" / "real" / "clip.mp4", "clip bytes");
+  fs::create_symlink("real/clip.mp4", root / "videos-input" / "alias.mp4");
+  fs::create_symlink("../outside.mp4", root / "videos-input" / "escape.mp4");
+  fs::create_directory_symlink("../outside-dir", root / "videos-input" / "linked");
+  // A bucket folder that is itself a link is fine: the bucket is where it leads.
+  fs::create_directory_symlink("videos-input", root / "alias-bucket");
+  LocalBlobStore store(root.path());
+
+  ASSERT_TRUE(store.download("videos-input", "alias.mp4", root / "copy1"));
+  EXPECT_EQ(read_text(root / "copy1"), "clip bytes");
+  ASSERT_TRUE(store.download("alias-bucket", "real/clip.mp4", root / "copy2"));
+  EXPECT_EQ(*store.size("videos-input", "alias.mp4"), 10u);
+  for (const std::string key : {"escape.mp4", "linked/x.mp4"}) {
+    const auto got = store.download("videos-input", key, root / "copy3");
+    ASSERT_FALSE(got) << key;
+    EXPECT_EQ(got.error().kind, core::ErrorKind::InvalidInput);
+    EXPECT_EQ(got.error().message, "videos-input/" + key + " is a symbolic link leading outside the bucket; refused");
+    EXPECT_FALSE(fs::exists(root / "copy3"));
+    EXPECT_FALSE(store.size("videos-input", key));
+  }
+}
+
+}  // namespace
+}  // namespace ve::testing
