@@ -43,19 +43,6 @@ struct AmqpSettings {
   AmqpTlsSettings tls;
 };
 
-// The broker address of an amqp:// or amqps:// URI (RabbitMQ's URI spec): user, password and
-// vhost percent-decoded; parts left out take the built-in defaults (guest, guest, port 5672 or
-// 5671 for amqps, vhost "/"). InvalidInput, naming the part but never echoing the password, for
-// anything else (query parameters included: they are not supported).
-struct AmqpUri {
-  bool tls = false;
-  std::string user = "guest";
-  std::string password = "guest";
-  std::string host;
-  int port = 5672;
-  std::string vhost = "/";
-};
-Result<AmqpUri> parse_amqp_uri(std::string_view uri);
 
 struct StorageSettings {
   StorageBackend backend = StorageBackend::Local;  // STORAGE_BACKEND: local | s3 | gcs (for plain bucket names)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/config.hpp"
+#include "core/amqp_uri.hpp"
 
 #include <gtest/gtest.h>
 
