@@ -98,10 +98,10 @@ size_t run_workers(ports::JobSource& source, const JobProcessor& processor, int 
     spdlog::info("stopping: waiting up to {} s for {} job(s) in progress",
                  std::chrono::duration_cast<std::chrono::seconds>(policy.grace).count(), crew->busy);
   }
-  bool done = crew->changed.wait_for(lock, policy.grace, [&] { return crew->running == 0; });
+  bool done = crew->changed.wait_for(lock, policy.cancel_now, policy.grace, [&] { return crew->running == 0; });
   if (!done) {
-    spdlog::warn("stopping: {} job(s) still running after the grace period; cancelling them (they are recorded "
-                 "ABANDONED and their messages requeued)", crew->busy);
+    spdlog::warn("stopping: {} job(s) still running {}; cancelling them (they are recorded ABANDONED and their "
+                 "messages requeued)", crew->busy, policy.cancel_now.stop_requested() ? "at a second stop request" : "after the grace period");
     crew->cancel.request_stop();
     done = crew->changed.wait_for(lock, policy.cancel_wait, [&] { return crew->running == 0; });
   }

@@ -18,6 +18,9 @@ struct ShutdownPolicy {
   std::chrono::milliseconds cancel_wait{std::chrono::seconds(10)};
   // Called once when the stop is requested, before waiting (e.g. to stop the broker's deliveries).
   std::function<void()> on_stop;
+  // Requested (e.g. by a second signal): the jobs in progress are cancelled without waiting for the
+  // rest of the grace period.
+  std::stop_token cancel_now;
 };
 
 // `workers` threads that each take a delivery, process it and settle it (ack, dead-letter or

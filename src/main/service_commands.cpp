@@ -36,22 +36,27 @@ core::Result<std::unique_ptr<ports::JobStore>> open_store(const core::Config& co
   return std::unique_ptr<ports::JobStore>(std::move(*store));
 }
 
-// Turns SIGINT/SIGTERM into a stop request. The signals must be blocked in every thread, so this
-// is created before any other thread starts.
+// Turns SIGINT/SIGTERM into a stop request, and a second one into `cancel_now`. The signals must
+// be blocked in every thread, so this is created before any other thread starts.
 class StopOnSignal {
  public:
-  explicit StopOnSignal(std::stop_source source) {
+  StopOnSignal(std::stop_source stop, std::stop_source cancel_now) {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-    thread_ = std::jthread([this, source](std::stop_token own) mutable {
+    thread_ = std::jthread([this, stop, cancel_now](std::stop_token own) mutable {
       const timespec tick{0, 200'000'000};
-      while (!own.stop_requested() && !source.stop_requested()) {
+      while (!own.stop_requested() && !cancel_now.stop_requested()) {
         const int sig = sigtimedwait(&signals_, nullptr, &tick);
-        if (sig == SIGINT || sig == SIGTERM) {
-          spdlog::info("{} received: finishing jobs in progress, taking no new ones", strsignal(sig));
-          source.request_stop();
+        if (sig != SIGINT && sig != SIGTERM) continue;
+        if (!stop.stop_requested()) {
+          spdlog::info("{} received: finishing jobs in progress, taking no new ones (again to cancel them now)",
+                       strsignal(sig));
+          stop.request_stop();
+        } else {
+          spdlog::warn("{} received again: cancelling the jobs in progress", strsignal(sig));
+          cancel_now.request_stop();
         }
       }
     });
@@ -70,8 +75,8 @@ int fail_with(const core::Error& e) {
 }  // namespace
 
 int serve(const core::Config& config) {
-  std::stop_source stop;
-  StopOnSignal signals(stop);
+  std::stop_source stop, cancel_now;
+  StopOnSignal signals(stop, cancel_now);
   spdlog::info("video-encoder serve: {}", core::describe(config));
   std::error_code ec;
   std::filesystem::create_directories(config.local_storage_path, ec);
@@ -115,6 +120,7 @@ int serve(const core::Config& config) {
   app::ShutdownPolicy shutdown;
   shutdown.grace = std::chrono::seconds(config.shutdown_grace_seconds);
   shutdown.on_stop = [&broker] { (*broker)->stop_consuming(); };
+  shutdown.cancel_now = cancel_now.get_token();
   const size_t stuck = app::run_workers(**broker, processor, config.workers, stop.get_token(), shutdown);
   if (stuck > 0) {
     processor.abandon_unfinished("abandoned: the service shut down before the job finished (SHUTDOWN_GRACE_SECONDS=" +

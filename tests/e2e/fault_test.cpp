@@ -221,6 +221,25 @@ TEST(Faults, JobOutlivingTheGraceIsAbandonedRequeuedAndDoneByTheNextInstance) {
   EXPECT_EQ(stack.probe().message_count("videos"), 0u);
 }
 
+TEST(Faults, ASecondSigtermCancelsTheJobsInProgressAtOnce) {
+  Stack stack(false);
+  stack.s3().hold_downloads(true);
+  auto service = stack.start("a", {{"SHUTDOWN_GRACE_SECONDS", "3600"}});
+  stack.wait_consumers(1, *service);
+  stack.probe().publish("", "videos", body("impatient"), "m-1");
+  stack.wait_job_in(JobStatus::Downloading, *service);
+  service->signal(SIGTERM);
+  ASSERT_TRUE(eventually([&] { return stack.probe().consumer_count("videos") == 0u; }, 10s)) << service->log();
+  const auto second = std::chrono::steady_clock::now();
+  service->signal(SIGTERM);
+  EXPECT_EQ(service->wait_exit(40s), 0) << service->log();
+  EXPECT_LT(std::chrono::steady_clock::now() - second, 30s);  // not the hour of grace
+  EXPECT_EQ(stack.jobs_in(JobStatus::Abandoned).size(), 1u) << service->log();
+  EXPECT_TRUE(eventually([&] { return stack.probe().message_count("videos") == 1u; }, 10s)) << "not requeued";
+  EXPECT_NE(service->log().find("received again: cancelling the jobs in progress"), std::string::npos) << service->log();
+  stack.s3().hold_downloads(false);
+}
+
 // Two instances share the broker and the database; the one running the job is killed with SIGKILL.
 TEST(Faults, SigkillMidJobLosesNothingAndTheOtherInstanceCompletesIt) {
   Stack stack(true);

@@ -137,11 +137,35 @@ std::map<std::string, std::string> FakeBlobStore::objects() {
   return objects_;
 }
 
+void FakePackager::release() {
+  std::lock_guard lock(mutex_);
+  released_ = true;
+  changed_.notify_all();
+}
+
+int FakePackager::waiting() {
+  std::lock_guard lock(mutex_);
+  return waiting_;
+}
+
 core::Result<ports::PackageSummary> FakePackager::package(const std::filesystem::path& input,
                                                           const std::filesystem::path& output_dir,
-                                                          const ports::PackageOptions&, const ports::ProgressFn&) {
-  if (read_file(input) == "corrupt") {
+                                                          const ports::PackageOptions& options, const ports::ProgressFn&) {
+  const std::string bytes = read_file(input);
+  if (bytes == "corrupt") {
     return core::fail(core::Error::invalid_input(input.string() + ": not a valid MP4 file"));
+  }
+  if (bytes == "slow" || bytes == "stuck") {
+    std::unique_lock lock(mutex_);
+    ++waiting_;
+    changed_.notify_all();
+    if (bytes == "slow") {
+      changed_.wait(lock, options.cancel, [this] { return released_; });
+    } else {
+      changed_.wait(lock, [this] { return released_; });
+    }
+    --waiting_;
+    if (!released_) return core::fail(core::Error::transient("packaging was cancelled"));
   }
   write_file(output_dir / "manifest.mpd", "<MPD/>");
   write_file(output_dir / "init-video0.mp4", "init");

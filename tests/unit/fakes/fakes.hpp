@@ -3,6 +3,7 @@
 // Nth call with a given error. They never replace the adapters' integration tests.
 #pragma once
 
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -75,11 +76,21 @@ class FakeBlobStore final : public ports::BlobStore {
 
 // Writes a small presentation (manifest and two segments) for any input except one whose bytes
 // are "corrupt", which fails as a packager does with bad media.
+// Inputs whose bytes are "slow" wait in package() until release() or the options' cancellation;
+// "stuck" ones only for release() (a call that ignores cancellation).
 class FakePackager final : public ports::Packager {
  public:
   core::Result<ports::PackageSummary> package(const std::filesystem::path& input, const std::filesystem::path& output_dir,
                                               const ports::PackageOptions& options,
                                               const ports::ProgressFn& progress) override;
+  void release();
+  int waiting();  // calls waiting right now
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable_any changed_;
+  bool released_ = false;
+  int waiting_ = 0;
 };
 
 class FakePublisher final : public ports::ResultPublisher {
