@@ -102,11 +102,13 @@ Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_tok
     auto claim = store_.claim_redelivered(
         job, "abandoned: its message was delivered again before this attempt ended (worker stopped, crashed or lost "
              "the broker); continued as job " + job.id);
-    if (claim && claim->completed) return republish(delivery, *claim->completed);
-    if (claim) {
+    if (!claim) {
+      created = core::fail(claim.error());
+    } else if (claim->completed) {
+      return republish(delivery, *claim->completed);
+    } else {
       for (const auto& id : claim->abandoned) spdlog::warn("job {} abandoned: its message came again, continuing as job {}", id, job.id);
     }
-    if (!claim) created = core::fail(claim.error());
   } else {
     created = store_.create_job(job);
   }

@@ -7,7 +7,8 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <regex>
+
+#include "core/uuid.hpp"
 
 namespace ve::app {
 namespace {
@@ -17,11 +18,6 @@ constexpr const char* kLockName = ".lock";
 // A folder without its lock file was either just made (the lock comes next) or made by a process
 // that died in between: only old ones are taken for orphans.
 constexpr auto kUnlockedFolderAge = std::chrono::minutes(10);
-
-bool is_uuid_name(const std::string& name) {
-  static const std::regex uuid("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", std::regex::icase);
-  return std::regex_match(name, uuid);
-}
 
 void remove_folder(const std::filesystem::path& path) {
   std::error_code ec;
@@ -59,7 +55,7 @@ size_t remove_orphaned_work_folders(const std::filesystem::path& root) {
   size_t removed = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(root, ec)) {
-    if (!entry.is_directory() || !is_uuid_name(entry.path().filename().string())) continue;
+    if (!entry.is_directory() || !core::is_uuid(entry.path().filename().string())) continue;
     const int fd = ::open((entry.path() / kLockName).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       std::error_code age_ec;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/uuid.hpp"
 
+#include <cctype>
+
 namespace ve::core {
 
 std::string uuid_v4(std::array<uint8_t, 16> b) {
@@ -15,6 +17,15 @@ std::string uuid_v4(std::array<uint8_t, 16> b) {
     out += kHex[b[i] & 0x0f];
   }
   return out;
+}
+
+bool is_uuid(std::string_view text) {
+  if (text.size() != 36) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? text[i] != '-' : !std::isxdigit(static_cast<unsigned char>(text[i]))) return false;
+  }
+  return true;
 }
 
 }  // namespace ve::core

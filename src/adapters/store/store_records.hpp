@@ -6,13 +6,13 @@
 
 #include "core/error.hpp"
 #include "core/job.hpp"
+#include "core/uuid.hpp"
 #include "ports/job_store.hpp"
 
 // Rules both JobStore implementations share, so SQLite and PostgreSQL answer alike.
 namespace ve::adapters::store {
 
-// True for the canonical 8-4-4-4-12 hex form (either case).
-bool is_uuid(std::string_view text);
+using core::is_uuid;
 
 // The lower-case form ids are stored in (PostgreSQL prints uuids that way).
 std::string normalize_id(std::string_view id);

@@ -29,5 +29,14 @@ TEST(Uuid, Version4Layout) {
   EXPECT_EQ(uuid_v4(bytes), "00000000-0000-4000-8000-000000000000");
 }
 
+TEST(Uuid, RecognisesTheCanonicalFormInEitherCase) {
+  EXPECT_TRUE(is_uuid("0b0e2a36-2f6b-4c4e-9d1e-0d8c1a9b7f01"));
+  EXPECT_TRUE(is_uuid("0B0E2A36-2F6B-4C4E-9D1E-0D8C1A9B7F01"));
+  EXPECT_FALSE(is_uuid("0b0e2a36-2f6b-4c4e-9d1e-0d8c1a9b7f0"));    // short
+  EXPECT_FALSE(is_uuid("0b0e2a362f6b-4c4e-9d1e-0d8c1a9b7f01-"));   // dashes misplaced
+  EXPECT_FALSE(is_uuid("0b0e2a36-2f6b-4c4e-9d1e-0d8c1a9b7fzz"));   // not hex
+  EXPECT_FALSE(is_uuid("video-encoder.db"));
+}
+
 }  // namespace
 }  // namespace ve::core

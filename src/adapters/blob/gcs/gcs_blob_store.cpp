@@ -7,7 +7,6 @@
 #include <atomic>
 #include <charconv>
 #include <fstream>
-#include <random>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +14,7 @@
 
 #include "adapters/blob/gcs/curl_easy.hpp"
 #include "adapters/blob/gcs/jwt.hpp"
+#include "adapters/blob/http_retry.hpp"
 #include "core/job_request.hpp"
 #include "core/storage_location.hpp"
 #include "core/text_encoding.hpp"
@@ -64,14 +64,6 @@ Attempt classify(const HttpResponse& r, const std::string& what, const std::stri
     return {core::fail(core::Error::transient(what + ": server busy or failing" + status)), true, false};
   }
   return {core::fail(core::Error::internal(what + ": unexpected answer" + status)), false, false};
-}
-
-void sleep_backoff(std::chrono::milliseconds base, int retry) {
-  // Full jitter (uniform in [0, base * 2^retry]) spreads out threads that failed together.
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const auto ceiling = std::min<long long>(kMaxBackoff.count(), base.count() << std::min(retry, 20));
-  std::uniform_int_distribution<long long> pick(0, std::max<long long>(0, ceiling));
-  std::this_thread::sleep_for(std::chrono::milliseconds(pick(rng)));
 }
 
 std::filesystem::path temp_beside(const std::filesystem::path& to) {
@@ -132,7 +124,7 @@ core::Status GcsBlobStore::with_retries(const std::string& what,
     last = a.status.error();
     if (n + 1 < settings_.max_attempts) {
       spdlog::warn("{} (attempt {} of {}), retrying", last.message, n + 1, settings_.max_attempts);
-      sleep_backoff(settings_.base_backoff, n);
+      std::this_thread::sleep_for(backoff_delay(n + 1, settings_.base_backoff, kMaxBackoff));
     }
   }
   return core::fail(core::Error::transient(last.message + "; gave up after " + std::to_string(settings_.max_attempts) +
