@@ -224,6 +224,10 @@ std::vector<Case> make_cases() {
       media("clip.mkv", "not an MP4 file (detected Matroska / WebM)"),
       media("clip.aac", "not an MP4 file (detected raw ADTS AAC (Advanced Audio Coding))"),
       media("mpeg4-part2.mp4", "unsupported codec mpeg4 in track 0"),
+      // Sample tables asking for gigabytes of memory (tests/data/hostile).
+      media("fixed-size-count.mp4", "track 0 declares 50000000 samples of 1 bytes, more sample data than the whole file"),
+      media("long-edit-list.mp4", "track 0 has an edit list of 1000 entries; at most 64 are supported"),
+      media("repeating-edits.mp4", "repeating edit lists are not supported"),
 
       // Symbolic links in the input bucket that lead outside it.
       {Kind::Symlink, "symlink to a file outside", body("symlink-file", "link-out.mp4"), "", "in/link-out.mp4",
@@ -255,6 +259,9 @@ void write_media(const fs::path& in, const fs::path& outside) {
   ve::testing::write_bytes(in / "ftyp-only.mp4", first_box(video));
   fs::copy_file(ve::testing::shared_media("chunk_out_of_range.mp4"), in / "chunk_out_of_range.mp4");
   fs::copy_file(ve::testing::shared_media("invalid_userdata.mp4"), in / "invalid_userdata.mp4");
+  for (const char* hostile : {"fixed-size-count.mp4", "long-edit-list.mp4", "repeating-edits.mp4"}) {
+    fs::copy_file(ve::testing::test_data(std::string("hostile/") + hostile), in / hostile);
+  }
   const std::string from_small = "-i " + ve::testing::quote(small.string()) + " -map 0 -c copy ";
   ve::testing::ffmpeg_generate(from_small + "-f mpegts", in / "clip.ts");
   fs::copy_file(in / "clip.ts", in / "mpegts-named.mp4");

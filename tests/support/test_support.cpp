@@ -49,6 +49,8 @@ std::filesystem::path shared_media(const std::string& name) {
   return std::filesystem::path(VE_SHARED_MEDIA_DIR) / name;
 }
 
+std::filesystem::path test_data(const std::string& name) { return std::filesystem::path(VE_TEST_DATA_DIR) / name; }
+
 std::vector<std::filesystem::path> all_shared_media() {
   std::vector<std::filesystem::path> out;
   for (const auto& e : std::filesystem::directory_iterator(VE_SHARED_MEDIA_DIR)) {

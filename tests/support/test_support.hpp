@@ -35,6 +35,8 @@ std::string quote(const std::string& s);
 
 // A file of ../shared/media (absolute path).
 std::filesystem::path shared_media(const std::string& name);
+// A file of the repository's tests/data folder (name may hold a subfolder).
+std::filesystem::path test_data(const std::string& name);
 
 // Every .mp4 file of ../shared/media.
 std::vector<std::filesystem::path> all_shared_media();

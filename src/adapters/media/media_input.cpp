@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/media/media_input.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <span>
 #include <string_view>
 
+#include "adapters/media/file_io.hpp"
 #include "core/codec_string.hpp"
+#include "core/mp4_sample_tables.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
+#include <libavutil/mem.h>
 }
 
 namespace ve::adapters::media {
@@ -30,6 +35,57 @@ std::optional<core::Codec> codec_of(AVCodecID id) {
     case AV_CODEC_ID_MP3: return core::Codec::Mp3;
     default: return std::nullopt;
   }
+}
+
+// The largest block libav may allocate. Its sample index is one block per track (24 bytes a
+// sample): 128 MiB holds about 5.5 million samples, 25 hours of 60 fps video. Sample tables that
+// need more fail to open instead of taking the machine's memory.
+constexpr size_t kMaxLibavBlock = size_t{128} << 20;
+
+void limit_libav_allocations() {
+  static std::once_flag once;
+  std::call_once(once, [] { av_max_alloc(kMaxLibavBlock); });
+}
+
+std::string too_big_for_memory(const std::filesystem::path& path) {
+  return path.string() + ": its sample tables need more than " + std::to_string(kMaxLibavBlock >> 20) +
+         " MiB of memory for one table (corrupt or hostile sample tables, or a track of more than about 5 million "
+         "samples)";
+}
+
+// The tracks' declared sample tables; InvalidInput when they ask libavformat for far more memory
+// than the file could justify, before it allocates anything for them.
+core::Result<std::vector<core::DeclaredTrack>> declared_tracks(const std::filesystem::path& path, int fd,
+                                                               int64_t file_size) {
+  const auto tracks = core::scan_declared_tracks(
+      [fd](uint64_t offset, std::span<uint8_t> into) {
+        auto bytes = read_bytes(fd, static_cast<int64_t>(offset), static_cast<uint32_t>(into.size()));
+        if (!bytes) return false;
+        std::copy(bytes->begin(), bytes->end(), into.begin());
+        return true;
+      },
+      static_cast<uint64_t>(file_size));
+  if (auto ok = core::check_declared_tracks(tracks, static_cast<uint64_t>(file_size)); !ok) {
+    return fail(Error::invalid_input(path.string() + ": " + ok.error().message));
+  }
+  return tracks;
+}
+
+// After the demuxer applied the edit lists: an edit list may skip samples, never play one twice
+// (the index would multiply and the presentation with it).
+core::Status check_edits_repeat_nothing(const std::filesystem::path& path, const AVStream* st,
+                                        const std::vector<core::DeclaredTrack>& declared) {
+  for (const auto& d : declared) {
+    if (d.track_id != static_cast<uint32_t>(st->id) || d.sample_count == 0) continue;
+    const int played = avformat_index_get_entries_count(st);
+    if (played > 0 && static_cast<uint64_t>(played) > d.sample_count) {
+      return fail(Error::invalid_input(path.string() + ": track " + std::to_string(st->index) +
+                                       ": its edit list plays " + std::to_string(played) + " samples out of " +
+                                       std::to_string(d.sample_count) +
+                                       " stored (samples repeated); repeating edit lists are not supported"));
+    }
+  }
+  return {};
 }
 
 bool is_mp4_family(const AVInputFormat* f) { return f && std::string_view(f->name).find("mp4") != std::string_view::npos; }
@@ -88,6 +144,9 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, boo
   auto io = InputFileIo::open(path, in.file_size_);
   if (!io) return fail(io.error());
   in.io_ = std::move(*io);
+  auto declared = declared_tracks(path, in.io_->fd(), in.file_size_);
+  if (!declared) return fail(declared.error());
+  limit_libav_allocations();
   AVFormatContext* raw = avformat_alloc_context();
   if (!raw) return fail(Error::internal("out of memory"));
   raw->pb = in.io_->context();
@@ -100,6 +159,7 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, boo
       return fail(Error::invalid_input(path.string() + ": not a valid MP4 file or corrupt headers (" +
                                        av_error_text(rc) + ")"));
     }
+    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(path)));
     return fail(Error::invalid_input(path.string() + ": cannot open: " + av_error_text(rc)));
   }
   in.ctx_.reset(raw);
@@ -129,6 +189,7 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, boo
                                        avcodec_get_name(st->codecpar->codec_id) + " in track " + std::to_string(i) +
                                        " (supported: H.264, HEVC, AV1, AAC, AC-3, E-AC-3, Opus, FLAC, MP3)"));
     }
+    if (auto edits = check_edits_repeat_nothing(path, st, *declared); !edits) return fail(edits.error());
     if (needs_stream_info(st)) {
       return fail(Error::invalid_input(path.string() + ": track " + std::to_string(i) +
                                        " lacks its dimensions or audio format"));
@@ -158,6 +219,7 @@ core::Result<std::optional<InputSample>> MediaInput::next() {
       if (auto complete = check_complete(); !complete) return fail(complete.error());
       return std::optional<InputSample>{};
     }
+    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(path_)));
     if (rc < 0) return fail(Error::invalid_input(path_.string() + ": cannot read media: " + av_error_text(rc)));
     const int track = pkt->stream_index < static_cast<int>(track_of_stream_.size()) ? track_of_stream_[pkt->stream_index] : -1;
     if (track < 0) continue;

@@ -255,5 +255,28 @@ TEST(DashPackager, MalformedSharedMediaFailsClearly) {
   }
 }
 
+// Sample tables that would make libavformat allocate gigabytes for a file of a few kilobytes
+// (tests/data/hostile/make_hostile.py) are refused with the reason before it does.
+TEST(DashPackager, HostileSampleTablesAreRefusedBeforeTheyTakeMemory) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"fixed-size-count.mp4",
+       "track 0 declares 50000000 samples of 1 bytes, more sample data than the whole file holds (1370 bytes): corrupt "
+       "sample tables"},
+      {"long-edit-list.mp4", "track 0 has an edit list of 1000 entries; at most 64 are supported"},
+      {"repeating-edits.mp4",
+       "track 0: its edit list plays 300 samples out of 100 stored (samples repeated); repeating edit lists are not "
+       "supported"},
+  };
+  for (const auto& [name, reason] : cases) {
+    TempDir out;
+    const auto input = ve::testing::test_data("hostile/" + name);
+    auto result = package(input, out / "p");
+    ASSERT_FALSE(result) << name;
+    EXPECT_EQ(result.error().kind, core::ErrorKind::InvalidInput) << name;
+    EXPECT_EQ(result.error().message, input.string() + ": " + reason);
+    EXPECT_TRUE(ve::testing::list_names(out.path()).empty()) << name;
+  }
+}
+
 }  // namespace
 }  // namespace ve::adapters::media
