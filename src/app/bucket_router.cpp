@@ -14,10 +14,11 @@ core::Result<std::pair<ports::BlobStore*, core::BucketLocation>> BucketRouter::r
   return std::make_pair(it->second, std::move(*location));
 }
 
-core::Status BucketRouter::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+core::Status BucketRouter::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                                   std::stop_token cancel) {
   auto target = route(bucket);
   if (!target) return core::fail(target.error());
-  return target->first->download(target->second.bucket, target->second.key_of(key), to);
+  return target->first->download(target->second.bucket, target->second.key_of(key), to, cancel);
 }
 
 core::Status BucketRouter::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {

@@ -17,7 +17,9 @@ class BucketRouter final : public ports::BlobStore {
   BucketRouter(core::StorageBackend default_backend, std::map<core::StorageBackend, ports::BlobStore*> backends)
       : default_backend_(default_backend), backends_(std::move(backends)) {}
 
-  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
+  using ports::BlobStore::download;
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                        std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
 

@@ -155,7 +155,8 @@ Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_tok
   }
   if (cancel.stop_requested() || error.kind == core::ErrorKind::Transient) {
     const std::string reason = cancel.stop_requested()
-                                   ? "abandoned: the service shut down before the job finished (SHUTDOWN_GRACE_SECONDS); message requeued"
+                                   ? "abandoned: the service shut down before the job finished (SHUTDOWN_GRACE_SECONDS=" +
+                                         std::to_string(settings_.shutdown_grace_seconds) + "); message requeued"
                                    : "abandoned: " + error.message + "; message requeued";
     spdlog::warn("job {} interrupted, requeueing: {}", job.id, error.message);
     (void)store_.record_status(job.id, core::JobStatus::Abandoned, reason);
@@ -211,7 +212,7 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
     if (!reserved) return core::fail(reserved.error());
     disk_space.emplace(std::move(*reserved));
   }
-  if (auto ok = blobs_.download(settings_.input_bucket, job.video.file_path, input); !ok) return ok;
+  if (auto ok = blobs_.download(settings_.input_bucket, job.video.file_path, input, cancel); !ok) return ok;
 
   // The packager fragments and writes the DASH presentation in one pass over the input.
   if (auto ok = advance(job, JobStatus::Fragmenting, cancel); !ok) return ok;

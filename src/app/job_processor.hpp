@@ -25,6 +25,8 @@ struct JobSettings {
   ports::PackageOptions package;
   // Free-space check before each download; null: none (the disk must outlive the processor).
   DiskReservations* disk_space = nullptr;
+  // Named in the reason of a job cancelled by a shutdown (SHUTDOWN_GRACE_SECONDS).
+  int shutdown_grace_seconds = 60;
 };
 
 // What to do with a delivery once it has been handled; decided in one place from the outcome.

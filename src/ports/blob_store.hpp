@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <stop_token>
 #include <string>
 
 #include "core/error.hpp"
@@ -15,7 +16,13 @@ namespace ve::ports {
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
-  virtual core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) = 0;
+  // A stop requested on `cancel` aborts a transfer in progress within about a second (and any
+  // retry): Transient "... cancelled", nothing left at `to`. Local copies are not interrupted.
+  virtual core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                                std::stop_token cancel) = 0;
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+    return download(bucket, key, to, std::stop_token{});
+  }
   virtual core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) = 0;
   // The object's size in bytes, without downloading it (to check disk space before a download).
   virtual core::Result<uint64_t> size(const std::string& bucket, const std::string& key) = 0;

@@ -206,6 +206,10 @@ TEST(Faults, JobOutlivingTheGraceIsAbandonedRequeuedAndDoneByTheNextInstance) {
   auto abandoned = stack.jobs_in(JobStatus::Abandoned);
   ASSERT_EQ(abandoned.size(), 1u) << first->log();
   EXPECT_NE(abandoned[0].error.find("SHUTDOWN_GRACE_SECONDS=1"), std::string::npos) << abandoned[0].error;
+  // The held download was aborted when the grace ran out: the job ended by itself, the process
+  // did not have to leave a stuck thread behind.
+  EXPECT_EQ(first->log().find("did not react to cancellation"), std::string::npos) << first->log();
+  EXPECT_NE(first->log().find("cancelled after 0 bytes"), std::string::npos) << first->log();
   EXPECT_TRUE(eventually([&] { return stack.probe().message_count("videos") == 1u; }, 10s)) << "not requeued";
 
   stack.s3().hold_downloads(false);
@@ -237,6 +241,7 @@ TEST(Faults, ASecondSigtermCancelsTheJobsInProgressAtOnce) {
   EXPECT_EQ(stack.jobs_in(JobStatus::Abandoned).size(), 1u) << service->log();
   EXPECT_TRUE(eventually([&] { return stack.probe().message_count("videos") == 1u; }, 10s)) << "not requeued";
   EXPECT_NE(service->log().find("received again: cancelling the jobs in progress"), std::string::npos) << service->log();
+  EXPECT_EQ(service->log().find("did not react to cancellation"), std::string::npos) << service->log();
   stack.s3().hold_downloads(false);
 }
 

@@ -4,6 +4,8 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 
 namespace ve::adapters::blob {
@@ -33,6 +35,30 @@ std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds b
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<long long> pick(0, std::max<long long>(ceiling, 0));
   return std::chrono::milliseconds(pick(rng));
+}
+
+namespace {
+
+int on_progress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::stop_token*>(cancel)->stop_requested() ? 1 : 0;
+}
+
+}  // namespace
+
+bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::stop_token& cancel) {
+  std::mutex mutex;
+  std::condition_variable_any woken;
+  std::unique_lock lock(mutex);
+  std::stop_token token = cancel;
+  return !woken.wait_for(lock, token, delay, [] { return false; });
+}
+
+void abort_on_stop(CURL* easy, const std::stop_token& cancel) {
+  if (!cancel.stop_possible()) return;
+  // libcurl calls this about once a second while a transfer waits, and more often while it moves.
+  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
+  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, const_cast<std::stop_token*>(&cancel));
+  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 }
 
 }  // namespace ve::adapters::blob

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <curl/curl.h>
+
 #include <chrono>
+#include <stop_token>
 #include <string>
 
 namespace ve::adapters::blob {
@@ -20,5 +23,13 @@ bool is_retryable(const HttpOutcome& outcome);
 // [0, min(cap, base * 2^(attempt-1))], so many uploaders hitting one outage spread out.
 std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds base,
                                         std::chrono::milliseconds cap = std::chrono::seconds(20));
+
+// Sleeps for `delay`, or less when a stop is requested on `cancel`; false when it was.
+bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::stop_token& cancel);
+
+// Makes the transfer on `easy` end with CURLE_ABORTED_BY_CALLBACK (never retried) within about a
+// second of a stop being requested on `cancel`, even while no byte moves. `cancel` must outlive the
+// transfer. Nothing is set for a token that can never stop.
+void abort_on_stop(CURL* easy, const std::stop_token& cancel);
 
 }  // namespace ve::adapters::blob

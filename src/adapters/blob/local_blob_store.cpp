@@ -63,7 +63,8 @@ core::Result<std::filesystem::path> LocalBlobStore::existing_object(const std::s
   return real;
 }
 
-core::Status LocalBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+core::Status LocalBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                                     std::stop_token /*cancel: a local copy is not interrupted*/) {
   auto path = existing_object(bucket, key);
   if (!path) return core::fail(path.error());
   return copy_atomically(*path, to);

@@ -13,7 +13,9 @@ namespace ve::adapters::blob {
 class LocalBlobStore final : public ports::BlobStore {
  public:
   explicit LocalBlobStore(std::filesystem::path root) : root_(std::move(root)) {}
-  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
+  using ports::BlobStore::download;
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                        std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
 

@@ -9,7 +9,6 @@
 #include <atomic>
 #include <cstdio>
 #include <memory>
-#include <thread>
 
 #include "adapters/blob/curl_handles.hpp"
 #include "adapters/blob/s3_url.hpp"
@@ -59,12 +58,12 @@ HttpResponse S3BlobStore::exchange(std::string_view what, const HttpRequest& req
   for (int attempt = 1;; ++attempt) {
     HttpResponse r = perform(signing_, request);
     if (r.curl_code == 0 && r.status >= 200 && r.status < 300) return r;
-    if (!is_retryable(r) || attempt >= settings_.max_attempts) return r;
+    if (!is_retryable(r) || attempt >= settings_.max_attempts || request.cancel.stop_requested()) return r;
     if (rewind && !rewind(request.sink)) return r;
     const auto delay = backoff_delay(attempt, settings_.base_backoff);
     spdlog::warn("S3 {} failed ({}); attempt {} of {} in {} ms", what, describe(r), attempt + 1,
                  settings_.max_attempts, delay.count());
-    std::this_thread::sleep_for(delay);
+    if (!sleep_unless_stopped(delay, request.cancel)) return r;
   }
 }
 
@@ -90,7 +89,8 @@ core::Error S3BlobStore::error_for(const HttpResponse& r, std::string_view opera
                                (code.empty() ? "" : " " + code) + (message.empty() ? "" : ": " + message));
 }
 
-core::Status S3BlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+core::Status S3BlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                                  std::stop_token cancel) {
   if (auto ok = validate(bucket, key); !ok) return ok;
   static std::atomic<unsigned> counter{0};
   std::string tmp_name(1, '.');  // appended piecewise: see s3_xml.cpp about GCC 12's -Wrestrict
@@ -104,10 +104,15 @@ core::Status S3BlobStore::download(const std::string& bucket, const std::string&
   const auto remove_tmp = [&] { std::filesystem::remove(tmp, ec); };
 
   HttpRequest request{"GET", url(bucket, key), {}, {}, sink.get()};
+  request.cancel = cancel;
   const HttpResponse r = exchange("GET " + bucket + "/" + key, request, truncate_sink);
   if (r.curl_code != 0 || r.status < 200 || r.status >= 300) {
     sink.reset();
     remove_tmp();
+    if (cancel.stop_requested()) {
+      return core::fail(core::Error::transient("S3 download " + bucket + "/" + key + " cancelled after " +
+                                               std::to_string(r.received) + " bytes"));
+    }
     return core::fail(error_for(r, "download", bucket, key));
   }
   const bool flushed = std::fflush(sink.get()) == 0 && ::fsync(::fileno(sink.get())) == 0;

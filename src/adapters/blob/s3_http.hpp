@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <stop_token>
 #include <string>
 #include <utility>
 #include <vector>
@@ -30,6 +31,7 @@ struct HttpRequest {
   std::vector<std::string> headers;
   RequestBody body;
   std::FILE* sink = nullptr;  // a 2xx GET's body goes here in chunks; otherwise into response.body
+  std::stop_token cancel;     // a stop aborts the exchange (CURLE_ABORTED_BY_CALLBACK)
 };
 
 struct HttpResponse : HttpOutcome {

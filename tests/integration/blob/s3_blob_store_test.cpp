@@ -167,6 +167,29 @@ TEST_F(S3BlobStoreTest, MissingObjectIsNotFound) {
   EXPECT_TRUE(list_names(dir / "got").empty());
 }
 
+// A download the server holds (no byte moves) ends soon after a stop is requested, as Transient,
+// without a retry and without leaving a partial file.
+TEST_F(S3BlobStoreTest, AHeldDownloadEndsWhenCancelled) {
+  S3BlobStore store(server.settings());
+  write_bytes(dir / "f", std::string(100000, 'v'));
+  ASSERT_TRUE(store.upload(dir / "f", "media", "held.mp4"));
+  server.hold_downloads(true);
+  std::stop_source stop;
+  auto download = std::async(std::launch::async,
+                             [&] { return store.download("media", "held.mp4", dir / "got" / "x.mp4", stop.get_token()); });
+  EXPECT_EQ(download.wait_for(std::chrono::seconds(2)), std::future_status::timeout) << "the hold did not hold";
+  stop.request_stop();
+  ASSERT_EQ(download.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "not cancelled";
+  const auto r = download.get();
+  server.hold_downloads(false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, core::ErrorKind::Transient);
+  EXPECT_EQ(r.error().message, "S3 download media/held.mp4 cancelled after 0 bytes");
+  EXPECT_TRUE(list_names(dir / "got").empty());
+  ASSERT_TRUE(store.download("media", "held.mp4", dir / "got" / "x.mp4"));  // released: the same store still works
+  EXPECT_EQ(fs::file_size(dir / "got" / "x.mp4"), 100000u);
+}
+
 TEST_F(S3BlobStoreTest, UnknownAccessKeyIsReportedWithoutTheSecret) {
   auto settings = server.settings();
   settings.access_key_id = "nobody";

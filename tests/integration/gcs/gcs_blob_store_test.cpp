@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <random>
 #include <thread>
 
@@ -193,6 +194,28 @@ TEST_F(GcsBlobStoreTest, RetriesOn503ThenSucceeds) {
   fake_->control("fail", {{"count", 2}, {"status", 429}});
   upload_and_check(*store, "o.mpd", "<MPD/>");
   EXPECT_EQ(fake_->stats()["failed_injected"], 5);
+}
+
+// An outage's backoff between attempts ends as soon as a stop is requested: Transient, nothing left.
+TEST_F(GcsBlobStoreTest, ACancelledDownloadStopsRetrying) {
+  auto s = settings();
+  s.max_attempts = 1000;
+  s.base_backoff = std::chrono::seconds(60);  // each wait up to the 30 s cap: minutes in all
+  auto store = make(s);
+  fake_->put_object("in-bucket", "a.mp4", "abc");
+  fake_->control("fail", {{"count", 1000}, {"status", 503}});
+  std::stop_source stop;
+  auto download = std::async(std::launch::async,
+                             [&] { return store->download("in-bucket", "a.mp4", dir_ / "got" / "a.mp4", stop.get_token()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  stop.request_stop();
+  ASSERT_EQ(download.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "still retrying";
+  const auto r = download.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().kind, core::ErrorKind::Transient);
+  EXPECT_EQ(r.error().message, "downloading gs://in-bucket/a.mp4: cancelled");
+  EXPECT_TRUE(ve::testing::list_names(dir_ / "got").empty());
+  EXPECT_GE(fake_->stats()["failed_injected"], 1);
 }
 
 TEST_F(GcsBlobStoreTest, UploadResumesAfterAFailedChunk) {

@@ -97,7 +97,8 @@ core::Result<std::vector<ports::JobEvent>> FakeJobStore::job_events(const std::s
   return it->second;
 }
 
-core::Status FakeBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+core::Status FakeBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                                    std::stop_token /*cancel*/) {
   std::lock_guard lock(mutex_);
   const auto it = objects_.find(bucket + "/" + key);
   if (it == objects_.end()) return core::fail(core::Error::not_found("input not found: " + bucket + "/" + key));

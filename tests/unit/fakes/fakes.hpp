@@ -57,7 +57,9 @@ class FakeJobStore final : public ports::JobStore {
 
 class FakeBlobStore final : public ports::BlobStore {
  public:
-  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
+  using ports::BlobStore::download;
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                        std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
   void put(const std::string& bucket, const std::string& key, std::string bytes);

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "adapters/blob/http_retry.hpp"
+
 namespace ve::adapters::blob::gcs {
 namespace {
 
@@ -124,6 +126,7 @@ HttpResponse perform(const HttpRequest& request) {
   curl_easy_setopt(easy, CURLOPT_WRITEDATA, &x);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(easy, CURLOPT_HEADERDATA, &x);
+  abort_on_stop(easy, request.cancel);
   if (request.method == "POST") {
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <ostream>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,7 @@ struct HttpRequest {
   std::uint64_t upload_length = 0;
   std::ostream* download_to = nullptr;
   std::chrono::seconds timeout{0};  // whole exchange; 0 = none (a stall still fails after 60 s)
+  std::stop_token cancel;           // a stop aborts the exchange (CURLE_ABORTED_BY_CALLBACK)
 };
 
 struct HttpResponse {

@@ -7,7 +7,6 @@
 #include <atomic>
 #include <charconv>
 #include <fstream>
-#include <thread>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -101,7 +100,8 @@ GcsBlobStore::GcsBlobStore(GcsSettings settings, ServiceAccount account)
     : settings_(std::move(settings)), tokens_(std::move(account)) {}
 
 core::Status GcsBlobStore::with_retries(const std::string& what,
-                                        const std::function<Attempt(const std::string& token)>& attempt) {
+                                        const std::function<Attempt(const std::string& token)>& attempt,
+                                        std::stop_token cancel) {
   bool renewed = false;
   core::Error last = core::Error::internal(what + ": no attempt made");
   for (int n = 0; n < settings_.max_attempts; ++n) {
@@ -124,14 +124,17 @@ core::Status GcsBlobStore::with_retries(const std::string& what,
     last = a.status.error();
     if (n + 1 < settings_.max_attempts) {
       spdlog::warn("{} (attempt {} of {}), retrying", last.message, n + 1, settings_.max_attempts);
-      std::this_thread::sleep_for(backoff_delay(n + 1, settings_.base_backoff, kMaxBackoff));
+      if (!sleep_unless_stopped(backoff_delay(n + 1, settings_.base_backoff, kMaxBackoff), cancel)) {
+        return core::fail(core::Error::transient(what + ": cancelled"));
+      }
     }
   }
   return core::fail(core::Error::transient(last.message + "; gave up after " + std::to_string(settings_.max_attempts) +
                                            " attempts"));
 }
 
-core::Status GcsBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
+core::Status GcsBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                                   std::stop_token cancel) {
   if (auto ok = check_names(bucket, key); !ok) return ok;
   std::error_code ec;
   std::filesystem::create_directories(to.parent_path(), ec);
@@ -148,8 +151,10 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
     request.url = url;
     request.headers = {"Authorization: Bearer " + token};
     request.download_to = &out;
+    request.cancel = cancel;
     const HttpResponse r = perform(request);
     out.close();
+    if (cancel.stop_requested()) return {core::fail(core::Error::transient(what + ": cancelled")), false, false};
     if (r.code == CURLE_OK && r.status == 200) {
       if (!out) return {core::fail(core::Error::internal("cannot write " + tmp.string())), false, false};
       return {};
@@ -158,7 +163,7 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
       return {core::fail(core::Error::not_found("input not found: " + bucket + "/" + key)), false, false};
     }
     return classify(r, what, tokens_.account().client_email);
-  });
+  }, cancel);
   if (status) std::filesystem::rename(tmp, to, ec);
   if (!status || ec) {
     std::error_code ignored;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -33,7 +34,9 @@ class GcsBlobStore final : public ports::BlobStore {
   // Loads and checks the key; no network. InvalidInput naming the file and the problem.
   static core::Result<std::unique_ptr<GcsBlobStore>> create(GcsSettings settings);
 
-  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) override;
+  using ports::BlobStore::download;
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                        std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   // objects.get metadata (fields=size), retried and authorized as downloads are.
   core::Result<std::uint64_t> size(const std::string& bucket, const std::string& key) override;
@@ -47,7 +50,10 @@ class GcsBlobStore final : public ports::BlobStore {
 
  private:
   GcsBlobStore(GcsSettings settings, ServiceAccount account);
-  core::Status with_retries(const std::string& what, const std::function<Attempt(const std::string& token)>& attempt);
+  // Runs `attempt` until it succeeds, fails for good or max_attempts are spent; a stop requested
+  // on `cancel` ends the backoff between attempts (Transient "...: cancelled").
+  core::Status with_retries(const std::string& what, const std::function<Attempt(const std::string& token)>& attempt,
+                            std::stop_token cancel = {});
   Attempt start_upload(const std::string& token, const std::string& bucket, const std::string& key,
                        std::uint64_t size, std::string& session);
   GcsSettings settings_;
