@@ -33,4 +33,10 @@ core::Result<uint64_t> BucketRouter::size(const std::string& bucket, const std::
   return target->first->size(target->second.bucket, target->second.key_of(key));
 }
 
+core::Status BucketRouter::remove(const std::string& bucket, const std::string& key) {
+  auto target = route(bucket);
+  if (!target) return core::fail(target.error());
+  return target->first->remove(target->second.bucket, target->second.key_of(key));
+}
+
 }  // namespace ve::app

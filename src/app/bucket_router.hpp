@@ -22,6 +22,7 @@ class BucketRouter final : public ports::BlobStore {
                         std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
+  core::Status remove(const std::string& bucket, const std::string& key) override;
 
  private:
   core::Result<std::pair<ports::BlobStore*, core::BucketLocation>> route(const std::string& setting) const;

@@ -230,14 +230,36 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
   }
 
   if (auto ok = advance(job, JobStatus::Uploading, cancel); !ok) return ok;
-  if (auto ok = upload_folder(output, job.video.id, cancel); !ok) return ok;
-  if (auto ok = advance(job, JobStatus::Finishing, cancel); !ok) return ok;
-  if (auto ok = advance(job, JobStatus::Completed, cancel); !ok) return ok;
+  // From here on, an attempt that ends without COMPLETED removes what it uploaded. Not when
+  // recording COMPLETED failed in doubt (it may be stored): only when another attempt took over.
+  auto partial = [&](core::Status failed) {
+    remove_uploaded(output, job.video.id, job.id);
+    return failed;
+  };
+  if (auto ok = upload_folder(output, job.video.id, cancel); !ok) return partial(ok);
+  if (auto ok = advance(job, JobStatus::Finishing, cancel); !ok) return partial(ok);
+  if (auto ok = advance(job, JobStatus::Completed, cancel); !ok) {
+    return ok.error().kind == core::ErrorKind::Conflict ? partial(ok) : ok;
+  }
   // The result as stored (the database's timestamps), so a redelivery republishes the same one.
   auto stored = store_.find_job(job.id);
   if (!stored) return core::fail(stored.error());
   if (!*stored) return core::fail(core::Error::internal("job " + job.id + " vanished from the job store"));
   return publisher_.publish(job_result_json(**stored));
+}
+
+void JobProcessor::remove_uploaded(const std::filesystem::path& folder, const std::string& prefix,
+                                   const std::string& job_id) const {
+  const auto files = files_below(folder);
+  for (size_t i = 0; i < files.size(); ++i) {
+    const std::string key = prefix + "/" + std::filesystem::relative(files[i], folder).generic_string();
+    if (auto ok = blobs_.remove(settings_.output_bucket, key); !ok) {
+      spdlog::warn("job {}: cannot remove its partial output, {} object(s) may stay under {}/{}: {}", job_id,
+                   files.size() - i, settings_.output_bucket, prefix, ok.error().message);
+      return;
+    }
+  }
+  spdlog::info("job {}: removed its partial output under {}/{}", job_id, settings_.output_bucket, prefix);
 }
 
 core::Status JobProcessor::upload_folder(const std::filesystem::path& folder, const std::string& prefix,

@@ -62,6 +62,9 @@ class JobProcessor {
   core::Status run(ports::JobRecord& job, const std::filesystem::path& work, std::stop_token cancel,
                    std::optional<DiskReservation>& disk_space) const;
   core::Status advance(ports::JobRecord& job, core::JobStatus status, std::stop_token cancel) const;
+  // Deletes what upload_folder may have stored of `folder` under `prefix` (an attempt that will
+  // never complete leaves no partial presentation behind); stops at the first failure, logged.
+  void remove_uploaded(const std::filesystem::path& folder, const std::string& prefix, const std::string& job_id) const;
   core::Status upload_folder(const std::filesystem::path& folder, const std::string& prefix,
                              std::stop_token cancel) const;
   Disposition fail_request(const ports::Delivery& delivery, const core::Error& error) const;

@@ -26,6 +26,8 @@ class BlobStore {
   virtual core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) = 0;
   // The object's size in bytes, without downloading it (to check disk space before a download).
   virtual core::Result<uint64_t> size(const std::string& bucket, const std::string& key) = 0;
+  // Deletes the object; one that does not exist is no error (a retried delete succeeds).
+  virtual core::Status remove(const std::string& bucket, const std::string& key) = 0;
 };
 
 }  // namespace ve::ports

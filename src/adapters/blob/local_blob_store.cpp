@@ -79,6 +79,21 @@ core::Result<uint64_t> LocalBlobStore::size(const std::string& bucket, const std
   return static_cast<uint64_t>(bytes);
 }
 
+core::Status LocalBlobStore::remove(const std::string& bucket, const std::string& key) {
+  auto path = object_path(bucket, key);
+  if (!path) return core::fail(path.error());
+  std::error_code ec;
+  std::filesystem::remove(*path, ec);  // a symbolic link itself, never what it points to
+  if (ec) return core::fail(core::Error::internal("cannot delete " + path->string() + ": " + ec.message()));
+  // Folders the key made and left empty go too (remove() refuses a folder that is not empty).
+  const auto bucket_root = root_ / bucket;
+  for (auto dir = path->parent_path(); dir != bucket_root && dir.string().size() > bucket_root.string().size();
+       dir = dir.parent_path()) {
+    if (!std::filesystem::remove(dir, ec) || ec) break;
+  }
+  return {};
+}
+
 core::Status LocalBlobStore::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {
   auto path = object_path(bucket, key);
   if (!path) return core::fail(path.error());

@@ -18,6 +18,7 @@ class LocalBlobStore final : public ports::BlobStore {
                         std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
+  core::Status remove(const std::string& bucket, const std::string& key) override;
 
  private:
   core::Result<std::filesystem::path> object_path(const std::string& bucket, const std::string& key) const;

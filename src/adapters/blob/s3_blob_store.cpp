@@ -139,6 +139,14 @@ core::Result<uint64_t> S3BlobStore::size(const std::string& bucket, const std::s
   return static_cast<uint64_t>(r.content_length);
 }
 
+core::Status S3BlobStore::remove(const std::string& bucket, const std::string& key) {
+  if (auto ok = validate(bucket, key); !ok) return ok;
+  const HttpResponse r = exchange("DELETE " + bucket + "/" + key, HttpRequest{"DELETE", url(bucket, key)});
+  const bool gone = r.curl_code == 0 && ((r.status >= 200 && r.status < 300) || r.status == 404);
+  if (!gone) return core::fail(error_for(r, "delete", bucket, key));
+  return {};
+}
+
 core::Status S3BlobStore::head(const std::string& bucket, const std::string& key, uint64_t* size) {
   auto bytes = this->size(bucket, key);
   if (!bytes) return core::fail(bytes.error());

@@ -45,6 +45,7 @@ class S3BlobStore final : public ports::BlobStore {
   // The object's size from a HEAD request (retried like the others); NotFound
   // "input not found: <bucket>/<key>" when it does not exist.
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
+  core::Status remove(const std::string& bucket, const std::string& key) override;
   // size() for callers that only need to know the object exists (`size` may be null).
   core::Status head(const std::string& bucket, const std::string& key, uint64_t* size);
   // Every key under `prefix` (ListObjectsV2, following continuation tokens), in S3's order.

@@ -88,5 +88,29 @@ TEST(LocalBlobStore, LinksInsideTheBucketWorkLinksLeadingOutAreRefused) {
   }
 }
 
+TEST(LocalBlobStoreRemove, RemovesTheFileAndTheFoldersItLeftEmptyNeverWhatALinkPointsTo) {
+  TempDir root;
+  LocalBlobStore store(root.path());
+  write_bytes(root / "src", "presentation");
+  write_bytes(root / "outside", "keep me");
+  ASSERT_TRUE(store.upload(root / "src", "out", "v1/dash/manifest.mpd"));
+  ASSERT_TRUE(store.upload(root / "src", "out", "v2/manifest.mpd"));
+  fs::create_directories(root / "out" / "v3");
+  fs::create_symlink(root / "outside", root / "out" / "v3" / "link.mpd");
+
+  ASSERT_TRUE(store.remove("out", "v1/dash/manifest.mpd"));
+  EXPECT_FALSE(fs::exists(root / "out" / "v1"));  // dash/ and v1/ were left empty
+  EXPECT_TRUE(fs::exists(root / "out" / "v2" / "manifest.mpd"));
+  EXPECT_TRUE(store.remove("out", "v1/dash/manifest.mpd"));  // already gone: no error
+  ASSERT_TRUE(store.remove("out", "v3/link.mpd"));
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root / "out" / "v3" / "link.mpd")));
+  EXPECT_EQ(read_text(root / "outside"), "keep me");
+  EXPECT_TRUE(fs::exists(root / "out"));  // the bucket itself stays
+  const auto refused = store.remove("out", "../outside");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, core::ErrorKind::InvalidInput);
+  EXPECT_TRUE(fs::exists(root / "outside"));
+}
+
 }  // namespace
 }  // namespace ve::testing

@@ -190,6 +190,19 @@ TEST_F(S3BlobStoreTest, AHeldDownloadEndsWhenCancelled) {
   EXPECT_EQ(fs::file_size(dir / "got" / "x.mp4"), 100000u);
 }
 
+TEST_F(S3BlobStoreTest, RemoveDeletesAndAMissingObjectIsNoError) {
+  S3BlobStore store(server.settings());
+  write_bytes(dir / "f", "segment");
+  ASSERT_TRUE(store.upload(dir / "f", "media", "v/seg-1.m4s"));
+  ASSERT_TRUE(store.upload(dir / "f", "media", "v/seg-2.m4s"));
+  const auto removed = store.remove("media", "v/seg-1.m4s");
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_EQ(store.download("media", "v/seg-1.m4s", dir / "x").error().kind, core::ErrorKind::NotFound);
+  EXPECT_EQ(*store.list("media", "v/"), std::vector<std::string>{"v/seg-2.m4s"});
+  EXPECT_TRUE(store.remove("media", "v/seg-1.m4s"));  // again: no error
+  EXPECT_EQ(store.remove("media", "../x").error().kind, core::ErrorKind::InvalidInput);
+}
+
 TEST_F(S3BlobStoreTest, UnknownAccessKeyIsReportedWithoutTheSecret) {
   auto settings = server.settings();
   settings.access_key_id = "nobody";

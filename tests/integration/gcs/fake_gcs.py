@@ -12,6 +12,7 @@ It checks each request the way the documented API expects it and answers 400 (re
                                                 only the fields listed; 404 for a missing object
   POST /upload/storage/v1/b/B/o?uploadType=resumable&name=NAME   starts a resumable upload
   PUT  <session URI>                            chunks with Content-Range; 308 + Range, then 200
+  DELETE /storage/v1/b/B/o/NAME                 204; 404 for a missing object
 Test controls (never counted, never failed), JSON bodies:
   POST /_control/fail {"count", "status", "after"}  fail `count` API requests after `after` more
   POST /_control/reject_credentials                 the token endpoint answers 400 invalid_grant
@@ -58,7 +59,7 @@ class State:
         self.fail = {"count": 0, "status": 503, "after": 0}
         self.stats = {"token_requests": 0, "api_requests": 0, "chunk_puts": 0, "status_queries": 0,
                       "metadata_gets": 0, "media_gets": 0,
-                      "failed_injected": 0, "unauthorized": 0, "connections": 0, "violations": []}
+                      "failed_injected": 0, "unauthorized": 0, "connections": 0, "deletes": 0, "violations": []}
         self.token_uri = ""
 
 
@@ -121,6 +122,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         self.dispatch("PUT")
 
+    def do_DELETE(self):
+        self.dispatch("DELETE")
+
     def dispatch(self, method):
         st = self.state
         url = urllib.parse.urlsplit(self.path)
@@ -149,6 +153,8 @@ class Handler(BaseHTTPRequestHandler):
                 return
             if method == "GET" and len(parts) == 7 and parts[1:4] == ["storage", "v1", "b"] and parts[5] == "o":
                 return self.get_object(parts[4], urllib.parse.unquote(parts[6]), query)
+            if method == "DELETE" and len(parts) == 7 and parts[1:4] == ["storage", "v1", "b"] and parts[5] == "o":
+                return self.delete_object(parts[4], urllib.parse.unquote(parts[6]))
             if method == "POST" and parts[1:4] == ["upload", "storage", "v1"] and len(parts) == 7 and parts[6] == "o":
                 if "upload_id" in query:
                     raise Violation("POST to a session URI")
@@ -236,6 +242,15 @@ class Handler(BaseHTTPRequestHandler):
                 raise Violation(f"fields={query['fields'][0]} names unknown fields")
             meta = {f: meta[f] for f in wanted}
         self.reply(200, meta)
+
+    def delete_object(self, bucket, name):
+        with self.state.lock:
+            existed = self.state.objects.pop((bucket, name), None) is not None
+            if existed:
+                self.state.stats["deletes"] += 1
+        if not existed:
+            return self.api_error(404, f"No such object: {bucket}/{name}")
+        self.reply(204)
 
     def start_upload(self, bucket, query, body):
         if query.get("uploadType") != ["resumable"]:

@@ -196,6 +196,19 @@ TEST_F(GcsBlobStoreTest, RetriesOn503ThenSucceeds) {
   EXPECT_EQ(fake_->stats()["failed_injected"], 5);
 }
 
+TEST_F(GcsBlobStoreTest, RemoveDeletesRetriesAndAMissingObjectIsNoError) {
+  auto store = make();
+  fake_->put_object("out-bucket", "v/sub dir/seg 1.m4s", "segment");
+  fake_->control("fail", {{"count", 1}, {"status", 503}});
+  const auto removed = store->remove("out-bucket", "v/sub dir/seg 1.m4s");
+  ASSERT_TRUE(removed) << removed.error().message;
+  EXPECT_FALSE(fake_->object("out-bucket", "v/sub dir/seg 1.m4s"));
+  EXPECT_TRUE(store->remove("out-bucket", "v/sub dir/seg 1.m4s"));  // 404 now: no error
+  const auto stats = fake_->stats();
+  EXPECT_EQ(stats["deletes"], 1);
+  EXPECT_EQ(stats["failed_injected"], 1);
+}
+
 // An outage's backoff between attempts ends as soon as a stop is requested: Transient, nothing left.
 TEST_F(GcsBlobStoreTest, ACancelledDownloadStopsRetrying) {
   auto s = settings();

@@ -39,6 +39,17 @@ class JobProcessorTest : public ::testing::Test {
     return out;
   }
 
+  // Objects in the output bucket.
+  std::vector<std::string> output_objects() {
+    std::vector<std::string> out;
+    for (const auto& [key, bytes] : blobs_.objects()) {
+      if (key.rfind("out/", 0) == 0) out.push_back(key);
+    }
+    return out;
+  }
+
+  static constexpr const char* kGoodBody = R"({"resource_id": "r1", "file_path": "good.mp4"})";
+
   std::vector<JobStatus> history(const std::string& job_id) {
     std::vector<JobStatus> out;
     const auto events = store_.job_events(job_id);
@@ -147,6 +158,40 @@ TEST_F(JobProcessorTest, UploadFailureFailsTheJob) {
   const auto job = store_.list_jobs(std::nullopt)->at(0);
   EXPECT_EQ(job.status, JobStatus::Failed);
   EXPECT_EQ(job.error, "disk full");
+  EXPECT_TRUE(output_objects().empty()) << "the part uploaded before the failure stays";
+}
+
+// An attempt that will never complete removes what it uploaded; one whose COMPLETED may be stored
+// keeps it (the stored result would point at nothing).
+TEST_F(JobProcessorTest, AnAttemptThatEndsUnfinishedRemovesItsUploadedOutput) {
+  // store calls: create, DOWNLOADING, FRAGMENTING, ENCODING, UPLOADING, *FINISHING*, ...
+  store_.failures.fail_call(6, core::Error::transient("database unreachable"));
+  EXPECT_EQ(process(kGoodBody), Disposition::Requeue);
+  EXPECT_EQ(store_.list_jobs(std::nullopt)->at(0).status, JobStatus::Abandoned);
+  EXPECT_TRUE(output_objects().empty());
+}
+
+TEST_F(JobProcessorTest, AnAttemptOvertakenAtCompletionRemovesItsOutput) {
+  store_.failures.fail_call(7, core::Error::conflict("job was abandoned"));  // *COMPLETED*
+  EXPECT_EQ(process(kGoodBody), Disposition::Ack);
+  EXPECT_TRUE(publisher_.published().empty());
+  EXPECT_TRUE(output_objects().empty());
+}
+
+TEST_F(JobProcessorTest, CompletionInDoubtKeepsTheOutput) {
+  store_.failures.fail_call(7, core::Error::transient("the connection was lost while committing"));
+  EXPECT_EQ(process(kGoodBody), Disposition::Requeue);
+  EXPECT_EQ(output_objects().size(), 3u);  // manifest, init segment, one media segment
+}
+
+TEST_F(JobProcessorTest, AFailingRemovalIsLoggedAndTheJobStillEndsWithItsOwnError) {
+  blobs_.upload_failures.fail_call(3, core::Error::internal("disk full"));
+  blobs_.remove_failures.fail_call(1, core::Error::transient("storage unreachable"));
+  EXPECT_EQ(process(kGoodBody), Disposition::DeadLetter);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Failed);
+  EXPECT_EQ(job.error, "disk full");
+  EXPECT_EQ(output_objects().size(), 2u);  // removal stopped at its first failure
 }
 
 constexpr const char* kGood = R"({"resource_id": "r1", "file_path": "good.mp4"})";

@@ -123,6 +123,13 @@ core::Result<uint64_t> FakeBlobStore::size(const std::string& bucket, const std:
   return pretended != pretended_sizes_.end() ? pretended->second : static_cast<uint64_t>(it->second.size());
 }
 
+core::Status FakeBlobStore::remove(const std::string& bucket, const std::string& key) {
+  if (auto ok = remove_failures.tick(); !ok) return ok;
+  std::lock_guard lock(mutex_);
+  objects_.erase(bucket + "/" + key);
+  return {};
+}
+
 void FakeBlobStore::pretend_size(const std::string& bucket, const std::string& key, uint64_t bytes) {
   std::lock_guard lock(mutex_);
   pretended_sizes_[bucket + "/" + key] = bytes;

@@ -62,12 +62,14 @@ class FakeBlobStore final : public ports::BlobStore {
                         std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
+  core::Status remove(const std::string& bucket, const std::string& key) override;
   void put(const std::string& bucket, const std::string& key, std::string bytes);
   std::map<std::string, std::string> objects();  // "bucket/key" -> bytes
   // Reports `bytes` as the size of bucket/key instead of its content's length (a huge object
   // without holding it in memory).
   void pretend_size(const std::string& bucket, const std::string& key, uint64_t bytes);
   FailureSchedule upload_failures;
+  FailureSchedule remove_failures;
   FailureSchedule size_failures;
 
  private:

@@ -136,6 +136,8 @@ HttpResponse perform(const HttpRequest& request) {
     curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
     curl_easy_setopt(easy, CURLOPT_READDATA, &x);
     curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.upload_length));
+  } else if (request.method == "DELETE") {
+    curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, "DELETE");
   }
 
   response.code = curl_easy_perform(easy);

@@ -29,7 +29,7 @@ using HeaderList = std::unique_ptr<curl_slist, SlistDeleter>;
 // at its current position (streamed, never buffered whole). A 2xx response body goes to
 // `download_to` when set; any other body is kept in HttpResponse::body (capped).
 struct HttpRequest {
-  std::string method = "GET";  // GET, POST or PUT
+  std::string method = "GET";  // GET, POST, PUT or DELETE
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
   std::string body;

@@ -202,6 +202,23 @@ core::Result<std::uint64_t> GcsBlobStore::size(const std::string& bucket, const 
   return bytes;
 }
 
+core::Status GcsBlobStore::remove(const std::string& bucket, const std::string& key) {
+  if (auto ok = check_names(bucket, key); !ok) return ok;
+  const std::string what = "deleting gs://" + bucket + "/" + key;
+  const std::string url =
+      settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key);
+  return with_retries(what, [&](const std::string& token) -> Attempt {
+    HttpRequest request;
+    request.method = "DELETE";
+    request.url = url;
+    request.headers = {"Authorization: Bearer " + token};
+    request.timeout = std::chrono::seconds(60);
+    const HttpResponse r = perform(request);
+    if (r.code == CURLE_OK && (r.status == 204 || r.status == 200 || r.status == 404)) return {};
+    return classify(r, what, tokens_.account().client_email);
+  });
+}
+
 GcsBlobStore::Attempt GcsBlobStore::start_upload(const std::string& token, const std::string& bucket,
                                                  const std::string& key, std::uint64_t size, std::string& session) {
   const std::string type = core::content_type_for(key);
