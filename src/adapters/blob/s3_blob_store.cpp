@@ -56,7 +56,7 @@ std::string S3BlobStore::url(std::string_view bucket, std::string_view key, Quer
 
 HttpResponse S3BlobStore::exchange(std::string_view what, const HttpRequest& request, bool (*rewind)(std::FILE*)) const {
   for (int attempt = 1;; ++attempt) {
-    HttpResponse r = perform(signing_, request);
+    HttpResponse r = perform(request, &signing_);
     if (r.curl_code == 0 && r.status >= 200 && r.status < 300) return r;
     if (!is_retryable(r) || attempt >= settings_.max_attempts || request.cancel.stop_requested()) return r;
     if (rewind && !rewind(request.sink)) return r;

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "adapters/blob/s3_http.hpp"
+#include "adapters/blob/http_exchange.hpp"
 #include "adapters/blob/s3_url.hpp"
 #include "ports/blob_store.hpp"
 

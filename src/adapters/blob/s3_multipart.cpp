@@ -43,12 +43,12 @@ core::Status S3BlobStore::upload_multipart(int fd, uint64_t size, const std::str
                      {},
                      RequestBody{nullptr, fd, offset, length}};
     const HttpResponse r = exchange("UploadPart " + std::to_string(number) + " of " + object, part);
-    if (!succeeded(r) || r.etag.empty()) {
+    if (!succeeded(r) || r.header("etag").empty()) {
       abort_multipart(bucket, key, *upload_id);
       if (succeeded(r)) return core::fail(core::Error::internal("S3 upload " + object + ": part without an ETag"));
       return core::fail(error_for(r, "upload", bucket, key));
     }
-    manifest += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + core::xml_escape(r.etag) +
+    manifest += "<Part><PartNumber>" + std::to_string(number) + "</PartNumber><ETag>" + core::xml_escape(r.header("etag")) +
                 "</ETag></Part>";
   }
   manifest += "</CompleteMultipartUpload>";

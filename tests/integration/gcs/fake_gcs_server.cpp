@@ -7,14 +7,16 @@
 #include <sys/wait.h>
 
 #include <chrono>
+#include <cstdio>
+#include <memory>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
-#include "adapters/blob/gcs/curl_easy.hpp"
 #include "adapters/blob/gcs/gcs_blob_store.hpp"
+#include "adapters/blob/http_exchange.hpp"
 #include "core/text_encoding.hpp"
 #include "support/test_support.hpp"
 
@@ -23,23 +25,28 @@ extern char** environ;
 namespace ve::testing {
 namespace {
 
-namespace gcs = adapters::blob::gcs;
+namespace blob = adapters::blob;
 
-gcs::HttpResponse call(const std::string& method, const std::string& url, const std::string& body = "") {
-  // The adapter's own HTTP helper is used only as a transport for test controls here.
-  gcs::HttpRequest request;
+using TempFile = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
+
+blob::HttpResponse call(const std::string& method, const std::string& url, const std::string& body = "") {
+  // The adapters' own HTTP exchange is used only as a transport for test controls here.
+  blob::HttpRequest request;
   request.method = method;
   request.url = url;
   request.timeout = std::chrono::seconds(30);
-  std::istringstream in(body);
+  TempFile file(std::tmpfile(), &std::fclose);  // a PUT body is read from a file
+  if (!file) throw std::runtime_error("fake GCS control: no temporary file");
   if (method == "PUT") {
-    request.upload_from = &in;
-    request.upload_length = body.size();
+    if (std::fwrite(body.data(), 1, body.size(), file.get()) != body.size() || std::fflush(file.get()) != 0) {
+      throw std::runtime_error("fake GCS control: cannot write a temporary file");
+    }
+    request.body = blob::RequestBody{nullptr, ::fileno(file.get()), 0, body.size()};
   } else {
-    request.body = body;
+    request.body.text = &body;
   }
-  gcs::HttpResponse r = gcs::perform(request);
-  if (r.code != CURLE_OK) throw std::runtime_error("fake GCS control " + url + ": " + r.transport_error);
+  blob::HttpResponse r = blob::perform(request);
+  if (r.curl_code != CURLE_OK) throw std::runtime_error("fake GCS control " + url + ": " + r.curl_error);
   return r;
 }
 
@@ -106,14 +113,17 @@ void FakeGcs::put_object(const std::string& bucket, const std::string& name, con
 }
 
 std::optional<FakeGcs::StoredObject> FakeGcs::object(const std::string& bucket, const std::string& name) {
-  std::string bytes;
-  std::ostringstream out;
-  gcs::HttpRequest request;
+  TempFile out(std::tmpfile(), &std::fclose);
+  if (!out) throw std::runtime_error("fake GCS: no temporary file");
+  blob::HttpRequest request;
   request.url = endpoint() + path_of(bucket, name);
-  request.download_to = &out;
-  const auto r = gcs::perform(request);
-  if (r.code != CURLE_OK || r.status == 404) return std::nullopt;
-  return StoredObject{out.str(), r.header("x-content-type"), r.header("x-acl")};
+  request.sink = out.get();
+  const auto r = blob::perform(request);
+  if (r.curl_code != CURLE_OK || r.status == 404) return std::nullopt;
+  std::string bytes(r.received, '\0');
+  std::rewind(out.get());
+  if (std::fread(bytes.data(), 1, bytes.size(), out.get()) != bytes.size()) throw std::runtime_error("fake GCS: short read");
+  return StoredObject{bytes, r.header("x-content-type"), r.header("x-acl")};
 }
 
 void FakeGcs::control(const std::string& what, const nlohmann::json& args) {

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "adapters/blob/gcs/curl_easy.hpp"
+#include "adapters/blob/http_exchange.hpp"
 #include "adapters/blob/gcs/jwt.hpp"
 #include "core/text_encoding.hpp"
 
@@ -53,13 +53,14 @@ core::Status AccessTokenProvider::fetch_locked() {
   request.method = "POST";
   request.url = account_.token_uri;
   request.headers = {"Content-Type: application/x-www-form-urlencoded"};
-  request.body = "grant_type=" + core::percent_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
-                 "&assertion=" + core::percent_encode(*assertion);
+  const std::string form = "grant_type=" + core::percent_encode("urn:ietf:params:oauth:grant-type:jwt-bearer") +
+                           "&assertion=" + core::percent_encode(*assertion);
+  request.body.text = &form;
   request.timeout = std::chrono::seconds(30);
   const HttpResponse r = perform(request);
 
   const std::string where = "token endpoint " + account_.token_uri;
-  if (r.code != CURLE_OK) return core::fail(core::Error::transient("cannot reach " + where + ": " + r.transport_error));
+  if (r.curl_code != CURLE_OK) return core::fail(core::Error::transient("cannot reach " + where + ": " + r.curl_error));
   if (r.status == 400 || r.status == 401) {
     const std::string detail = oauth_error(r.body);
     return core::fail(core::Error::internal(

@@ -1,18 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/blob/gcs/gcs_blob_store.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
-#include <fstream>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "adapters/blob/gcs/curl_easy.hpp"
 #include "adapters/blob/gcs/jwt.hpp"
+#include "adapters/blob/http_exchange.hpp"
 #include "adapters/blob/http_retry.hpp"
 #include "core/job_request.hpp"
 #include "core/storage_location.hpp"
@@ -50,8 +54,8 @@ std::string api_message(const HttpResponse& r) {
 
 // The common meaning of a response; callers handle their own success and 404 codes first.
 Attempt classify(const HttpResponse& r, const std::string& what, const std::string& account) {
-  if (r.sink_failed) return {core::fail(core::Error::internal(what + ": local file I/O failed")), false, false};
-  if (r.code != CURLE_OK) return {core::fail(core::Error::transient(what + ": " + r.transport_error)), true, false};
+  if (r.local_io_failed) return {core::fail(core::Error::internal(what + ": local file I/O failed")), false, false};
+  if (r.curl_code != CURLE_OK) return {core::fail(core::Error::transient(what + ": " + r.curl_error)), true, false};
   const std::string status = " (HTTP " + std::to_string(r.status) + api_message(r) + ")";
   if (r.status == 401) return {core::fail(core::Error::internal(what + ": access token rejected" + status)), false, true};
   if (r.status == 403) {
@@ -145,21 +149,26 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
       settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key) + "?alt=media";
 
   auto status = with_retries(what, [&](const std::string& token) -> Attempt {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);  // a retry starts over
-    if (!out) return {core::fail(core::Error::internal("cannot write " + tmp.string())), false, false};
+    std::FILE* out = std::fopen(tmp.c_str(), "wb");  // a retry starts over
+    if (!out) {
+      return {core::fail(core::Error::internal("cannot write " + tmp.string() + ": " + std::strerror(errno))), false, false};
+    }
     HttpRequest request;
     request.url = url;
     request.headers = {"Authorization: Bearer " + token};
-    request.download_to = &out;
+    request.sink = out;
     request.cancel = cancel;
     const HttpResponse r = perform(request);
-    out.close();
+    const bool written = std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
+    const bool closed = std::fclose(out) == 0;
     if (cancel.stop_requested()) return {core::fail(core::Error::transient(what + ": cancelled")), false, false};
-    if (r.code == CURLE_OK && r.status == 200) {
-      if (!out) return {core::fail(core::Error::internal("cannot write " + tmp.string())), false, false};
+    if (r.curl_code == CURLE_OK && r.status == 200) {
+      if (!written || !closed) {
+        return {core::fail(core::Error::internal("cannot write " + tmp.string() + ": " + std::strerror(errno))), false, false};
+      }
       return {};
     }
-    if (r.code == CURLE_OK && r.status == 404) {
+    if (r.curl_code == CURLE_OK && r.status == 404) {
       return {core::fail(core::Error::not_found("input not found: " + bucket + "/" + key)), false, false};
     }
     return classify(r, what, tokens_.account().client_email);
@@ -185,10 +194,10 @@ core::Result<std::uint64_t> GcsBlobStore::size(const std::string& bucket, const 
     request.headers = {"Authorization: Bearer " + token};
     request.timeout = std::chrono::seconds(60);
     const HttpResponse r = perform(request);
-    if (r.code == CURLE_OK && r.status == 404) {
+    if (r.curl_code == CURLE_OK && r.status == 404) {
       return {core::fail(core::Error::not_found("input not found: " + bucket + "/" + key)), false, false};
     }
-    if (r.code != CURLE_OK || r.status != 200) return classify(r, what, tokens_.account().client_email);
+    if (r.curl_code != CURLE_OK || r.status != 200) return classify(r, what, tokens_.account().client_email);
     // The JSON API writes uint64 fields as decimal strings ("size": "1048576").
     const nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
     const std::string text = doc.is_object() && doc.contains("size") && doc["size"].is_string() ? doc["size"].get<std::string>() : "";
@@ -214,7 +223,7 @@ core::Status GcsBlobStore::remove(const std::string& bucket, const std::string& 
     request.headers = {"Authorization: Bearer " + token};
     request.timeout = std::chrono::seconds(60);
     const HttpResponse r = perform(request);
-    if (r.code == CURLE_OK && (r.status == 204 || r.status == 200 || r.status == 404)) return {};
+    if (r.curl_code == CURLE_OK && (r.status == 204 || r.status == 200 || r.status == 404)) return {};
     return classify(r, what, tokens_.account().client_email);
   });
 }
@@ -229,16 +238,17 @@ GcsBlobStore::Attempt GcsBlobStore::start_upload(const std::string& token, const
                 (settings_.public_read ? "&predefinedAcl=publicRead" : "");
   request.headers = {"Authorization: Bearer " + token, "Content-Type: application/json; charset=UTF-8",
                      "X-Upload-Content-Type: " + type, "X-Upload-Content-Length: " + std::to_string(size)};
-  request.body = nlohmann::json{{"name", key}, {"contentType", type}}.dump();
+  const std::string metadata = nlohmann::json{{"name", key}, {"contentType", type}}.dump();
+  request.body.text = &metadata;
   request.timeout = std::chrono::seconds(60);
   const HttpResponse r = perform(request);
   const std::string what = "starting upload of gs://" + bucket + "/" + key;
-  if (r.code == CURLE_OK && r.status == 200) {
+  if (r.curl_code == CURLE_OK && r.status == 200) {
     session = r.header("location");
     if (session.empty()) return {core::fail(core::Error::internal(what + ": no session URI in the answer")), false, false};
     return {};
   }
-  if (r.code == CURLE_OK && r.status == 404) {
+  if (r.curl_code == CURLE_OK && r.status == 404) {
     return {core::fail(core::Error::internal(what + ": bucket " + bucket + " does not exist")), false, false};
   }
   return classify(r, what, tokens_.account().client_email);
@@ -246,10 +256,12 @@ GcsBlobStore::Attempt GcsBlobStore::start_upload(const std::string& token, const
 
 core::Status GcsBlobStore::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {
   if (auto ok = check_names(bucket, key); !ok) return ok;
+  const int fd = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return core::fail(core::Error::internal("cannot read " + from.string() + " to upload: " + std::strerror(errno)));
+  const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) { ::close(*p); delete p; });
   std::error_code ec;
   const std::uint64_t size = std::filesystem::file_size(from, ec);
-  std::ifstream in(from, std::ios::binary);
-  if (ec || !in) return core::fail(core::Error::internal("cannot read " + from.string() + " to upload"));
+  if (ec) return core::fail(core::Error::internal("cannot read the size of " + from.string() + ": " + ec.message()));
   const std::string what = "uploading " + from.string() + " to gs://" + bucket + "/" + key;
 
   std::string session;
@@ -269,13 +281,10 @@ core::Status GcsBlobStore::upload(const std::filesystem::path& from, const std::
                                     : "bytes " + std::to_string(offset) + "-" + std::to_string(offset + length - 1) + "/" +
                                           std::to_string(size);
       request.headers = {"Authorization: Bearer " + token, "Content-Range: " + range};
-      in.clear();
-      in.seekg(static_cast<std::streamoff>(offset));
-      request.upload_from = &in;
-      request.upload_length = length;
+      request.body = RequestBody{nullptr, fd, offset, length};
       const HttpResponse r = perform(request);
-      if (r.code == CURLE_OK && (r.status == 200 || r.status == 201)) return {};
-      if (r.code == CURLE_OK && r.status == 308) {
+      if (r.curl_code == CURLE_OK && (r.status == 200 || r.status == 201)) return {};
+      if (r.curl_code == CURLE_OK && r.status == 308) {
         const std::uint64_t next = std::min(next_offset(r), size);
         // A server that keeps nothing of a chunk would loop us forever: count it as a failure.
         if (length > 0 && next <= offset) {
@@ -287,7 +296,7 @@ core::Status GcsBlobStore::upload(const std::filesystem::path& from, const std::
         continue;
       }
       ask_first = true;
-      if (r.code == CURLE_OK && (r.status == 404 || r.status == 410)) {
+      if (r.curl_code == CURLE_OK && (r.status == 404 || r.status == 410)) {
         // The session expired or was cancelled; only a new upload helps (the job's retry).
         return {core::fail(core::Error::transient(what + ": upload session expired")), false, false};
       }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "adapters/blob/s3_http.hpp"
+#include "adapters/blob/http_exchange.hpp"
 
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "adapters/blob/curl_handles.hpp"
 
@@ -27,7 +29,10 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   long status = 0;
   curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &status);
   if (t.request->sink && status >= 200 && status < 300) {
-    if (std::fwrite(data, 1, n, t.request->sink) != n) return 0;  // CURLE_WRITE_ERROR
+    if (std::fwrite(data, 1, n, t.request->sink) != n) {
+      t.response->local_io_failed = true;
+      return 0;  // CURLE_WRITE_ERROR
+    }
     t.response->received += n;
     return n;
   }
@@ -40,12 +45,19 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   auto& t = *static_cast<Transfer*>(user);
   const size_t n = size * count;
   std::string_view line(data, n);
-  if (line.size() > 5 && strncasecmp(line.data(), "etag:", 5) == 0) {
-    line.remove_prefix(5);
-    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
-    while (!line.empty() && (line.back() == '\r' || line.back() == '\n' || line.back() == ' ')) line.remove_suffix(1);
-    t.response->etag = std::string(line);
+  // A new status line (after 100 Continue or a redirect) starts the final answer's headers afresh.
+  if (line.starts_with("HTTP/")) {
+    t.response->headers.clear();
+    return n;
   }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return n;
+  std::string name(line.substr(0, colon));
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+  t.response->headers[std::move(name)] = std::string(value);
   return n;
 }
 
@@ -55,11 +67,15 @@ size_t on_read(char* buffer, size_t size, size_t count, void* user) {
   const uint64_t left = body.length - t.sent;
   const size_t want = static_cast<size_t>(std::min<uint64_t>(left, size * count));
   if (want == 0) return 0;
+  if (body.fd < 0) return CURL_READFUNC_ABORT;
   ssize_t got;
   do {
     got = ::pread(body.fd, buffer, want, static_cast<off_t>(body.offset + t.sent));
   } while (got < 0 && errno == EINTR);
-  if (got <= 0) return CURL_READFUNC_ABORT;  // the file shrank or failed: never send short
+  if (got <= 0) {  // the file shrank or failed: never send short
+    t.response->local_io_failed = true;
+    return CURL_READFUNC_ABORT;
+  }
   t.sent += static_cast<uint64_t>(got);
   return static_cast<size_t>(got);
 }
@@ -75,7 +91,7 @@ int on_seek(void* user, curl_off_t offset, int origin) {
 
 }  // namespace
 
-HttpResponse perform(const SigningSettings& signing, const HttpRequest& request) {
+HttpResponse perform(const HttpRequest& request, const SigningSettings* aws) {
   HttpResponse response;
   CURL* curl = thread_easy_handle();
   if (!curl) {
@@ -87,19 +103,23 @@ HttpResponse perform(const SigningSettings& signing, const HttpRequest& request)
   char error[CURL_ERROR_SIZE] = {};
 
   CurlSlist headers;
-  bool ok = append_header(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD");
+  // No "Expect: 100-continue" round trip before a body; not when signing, as libcurl's SigV4
+  // would sign the (removed) header.
+  bool ok = aws ? append_header(headers, "x-amz-content-sha256: UNSIGNED-PAYLOAD") : append_header(headers, "Expect:");
   for (const auto& h : request.headers) ok = ok && append_header(headers, h);
   if (!ok) {
     response.curl_code = CURLE_OUT_OF_MEMORY;
     response.curl_error = "out of memory building headers";
     return response;
   }
-  const std::string userpwd = signing.access_key_id + ":" + signing.secret_access_key;
-  const std::string sigv4 = "aws:amz:" + signing.region + ":s3";
+  const std::string userpwd = aws ? aws->access_key_id + ":" + aws->secret_access_key : "";
+  const std::string sigv4 = aws ? "aws:amz:" + aws->region + ":s3" : "";
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
-  curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
+  if (aws) {
+    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, sigv4.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERPWD, userpwd.c_str());
+  }
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -108,6 +128,7 @@ HttpResponse perform(const SigningSettings& signing, const HttpRequest& request)
   // A stalled transfer (under 1 KiB/s for 30 s) is a timeout; large objects may take long overall.
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1024L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, 30L);
+  if (request.timeout.count() > 0) curl_easy_setopt(curl, CURLOPT_TIMEOUT, static_cast<long>(request.timeout.count()));
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -153,6 +174,7 @@ HttpResponse perform(const SigningSettings& signing, const HttpRequest& request)
   // The easy handle outlives this call: no pointers into our locals may stay set on it.
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, nullptr);
   curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(curl, CURLOPT_USERPWD, nullptr);
   return response;
 }
 
