@@ -228,6 +228,7 @@ std::vector<Case> make_cases() {
       media("fixed-size-count.mp4", "track 0 declares 50000000 samples of 1 bytes, more sample data than the whole file"),
       media("long-edit-list.mp4", "track 0 has an edit list of 1000 entries; at most 64 are supported"),
       media("repeating-edits.mp4", "repeating edit lists are not supported"),
+      media("huge-timestamps.mp4", "has a timestamp or duration out of any real range"),
 
       // Symbolic links in the input bucket that lead outside it.
       {Kind::Symlink, "symlink to a file outside", body("symlink-file", "link-out.mp4"), "", "in/link-out.mp4",
@@ -259,7 +260,8 @@ void write_media(const fs::path& in, const fs::path& outside) {
   ve::testing::write_bytes(in / "ftyp-only.mp4", first_box(video));
   fs::copy_file(ve::testing::shared_media("chunk_out_of_range.mp4"), in / "chunk_out_of_range.mp4");
   fs::copy_file(ve::testing::shared_media("invalid_userdata.mp4"), in / "invalid_userdata.mp4");
-  for (const char* hostile : {"fixed-size-count.mp4", "long-edit-list.mp4", "repeating-edits.mp4"}) {
+  for (const char* hostile :
+       {"fixed-size-count.mp4", "long-edit-list.mp4", "repeating-edits.mp4", "huge-timestamps.mp4"}) {
     fs::copy_file(ve::testing::test_data(std::string("hostile/") + hostile), in / hostile);
   }
   const std::string from_small = "-i " + ve::testing::quote(small.string()) + " -map 0 -c copy ";

@@ -16,6 +16,13 @@ extern "C" {
 namespace ve::adapters::media {
 namespace {
 
+// Timestamps and durations beyond 2^53 ticks (24 days even at a 4.29 GHz timescale, millennia at
+// 90 kHz) come from no real file; refusing them keeps every later sum and difference far from
+// overflowing. av_rescale_q answers INT64_MIN when the result does not fit, which fails here too.
+constexpr int64_t kMaxTicks = int64_t{1} << 53;
+
+bool plausible(int64_t ticks) { return ticks > -kMaxTicks && ticks < kMaxTicks; }
+
 int64_t seconds_to_ticks(double seconds, AVRational tb) {
   return std::max<int64_t>(1, std::llround(seconds * tb.den / tb.num));
 }
@@ -38,6 +45,14 @@ RepresentationWriter::RepresentationWriter(core::TrackDescription description, A
 core::Status RepresentationWriter::add(const InputSample& s) {
   const int64_t dts = av_rescale_q(s.dts, input_tb_, output_tb_);
   const int64_t pts = av_rescale_q(s.pts, input_tb_, output_tb_);
+  const int64_t duration = s.duration > 0 ? av_rescale_q(s.duration, input_tb_, output_tb_) : 0;
+  if (!plausible(dts) || !plausible(pts) || !plausible(duration)) {
+    return core::fail(core::Error::invalid_input(
+        "track " + std::to_string(packaged_.track.input_index) + " sample at byte " + std::to_string(s.pos) +
+        " has a timestamp or duration out of any real range (decode " + std::to_string(s.dts) + ", presentation " +
+        std::to_string(s.pts) + ", duration " + std::to_string(s.duration) + " in 1/" + std::to_string(input_tb_.den) +
+        " s): corrupt timing tables"));
+  }
   if (!started_) {
     started_ = true;
     shift_ = std::min<int64_t>(0, std::min(dts, pts));
@@ -51,7 +66,7 @@ core::Status RepresentationWriter::add(const InputSample& s) {
   if (planner_.begins_segment(pts, s.sync) && !pending_.empty()) {
     if (auto ok = flush(decode_time); !ok) return ok;
   }
-  if (s.duration > 0) last_duration_ = av_rescale_q(s.duration, input_tb_, output_tb_);
+  if (duration > 0) last_duration_ = duration;
   pending_.push_back({s.pos, s.size, decode_time, pts - shift_, s.sync});
   return {};
 }

@@ -256,13 +256,17 @@ TEST(DashPackager, MalformedSharedMediaFailsClearly) {
 }
 
 // Sample tables that would make libavformat allocate gigabytes for a file of a few kilobytes
-// (tests/data/hostile/make_hostile.py) are refused with the reason before it does.
+// (tests/data/hostile/make_hostile.py) are refused with the reason before it does; timestamps
+// that would overflow (found by the fuzzer) are refused too.
 TEST(DashPackager, HostileSampleTablesAreRefusedBeforeTheyTakeMemory) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"fixed-size-count.mp4",
        "track 0 declares 50000000 samples of 1 bytes, more sample data than the whole file holds (1370 bytes): corrupt "
        "sample tables"},
       {"long-edit-list.mp4", "track 0 has an edit list of 1000 entries; at most 64 are supported"},
+      {"huge-timestamps.mp4",
+       "track 0 sample at byte 946 has a timestamp or duration out of any real range (decode 5476377146882523136, "
+       "presentation 5476377146882527232, duration 0 in 1/1000 s): corrupt timing tables"},
       {"repeating-edits.mp4",
        "track 0: its edit list plays 300 samples out of 100 stored (samples repeated); repeating edit lists are not "
        "supported"},
