@@ -23,6 +23,11 @@ constexpr int64_t kMaxTicks = int64_t{1} << 53;
 
 bool plausible(int64_t ticks) { return ticks > -kMaxTicks && ticks < kMaxTicks; }
 
+// Segments per representation: 27 hours of 1 s segments, 111 hours of the default 4 s. More means
+// broken timing (or a very long input with a very short segment duration); without a limit a small
+// file of tiny key frames could have the service write millions of files.
+constexpr size_t kMaxSegments = 100000;
+
 int64_t seconds_to_ticks(double seconds, AVRational tb) {
   return std::max<int64_t>(1, std::llround(seconds * tb.den / tb.num));
 }
@@ -83,6 +88,11 @@ core::Status RepresentationWriter::finish() {
 }
 
 core::Status RepresentationWriter::flush(int64_t next_decode_time) {
+  if (packaged_.segments.size() >= kMaxSegments) {
+    return core::fail(core::Error::invalid_input(
+        "track " + std::to_string(packaged_.track.input_index) + " needs more than " + std::to_string(kMaxSegments) +
+        " segments (corrupt timing tables, or a presentation too long for the segment duration)"));
+  }
   const uint32_t number = core::kFirstSegmentNumber + static_cast<uint32_t>(packaged_.segments.size());
   const std::filesystem::path path = folder_ / core::media_segment_name(packaged_.id, number);
 

@@ -3,9 +3,13 @@
 # Writes the hostile MP4 files of this folder from ../sample.mp4: its first track's headers and
 # sample description, with sample tables and edit lists rewritten to ask the demuxer for far more
 # memory than the file justifies. Run from this folder: python3 make_hostile.py
+# `make_hostile.py --many-segments OUT` writes a larger one (100 KB) to OUT instead, for a test to
+# generate: 100,001 one-byte key frames of 10 s each, one segment each.
+import os
 import struct
+import sys
 
-src = open('../sample.mp4', 'rb').read()
+src = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'sample.mp4'), 'rb').read()
 
 
 def box(kind, payload):
@@ -43,9 +47,9 @@ movie_timescale = struct.unpack('>I', raw(mvhd)[20:24])[0]
 media_timescale = struct.unpack('>I', raw(child(src, mdia, b'mdhd'))[20:24])[0]
 
 
-def write(name, count, fixed_size, edits, edit_seconds):
+def write(name, count, fixed_size, edits, edit_seconds, sample_seconds=0.04, data_bytes=200):
     sizes = struct.pack('>II', fixed_size, count) + (b'' if fixed_size else struct.pack('>I', 1) * count)
-    table = (raw(child(src, stbl, b'stsd')) + full(b'stts', struct.pack('>III', 1, count, media_timescale // 25)) +
+    table = (raw(child(src, stbl, b'stsd')) + full(b'stts', struct.pack('>III', 1, count, int(media_timescale * sample_seconds))) +
              full(b'stsc', struct.pack('>IIII', 1, 1, count, 1)) + full(b'stsz', sizes) +
              full(b'stco', struct.pack('>II', 1, 0xAAAAAAAA)))
     new_minf = box(b'minf', b''.join(raw(c) for c in children(src, minf[1] + 8, minf[1] + minf[2])
@@ -56,8 +60,13 @@ def write(name, count, fixed_size, edits, edit_seconds):
     new_trak = box(b'trak', raw(child(src, trak, b'tkhd')) + edts + new_mdia)
     head = src[0:32] + box(b'moov', raw(mvhd) + new_trak)
     head = head.replace(struct.pack('>I', 0xAAAAAAAA), struct.pack('>I', len(head) + 8))
-    first_sample = src[moov[1] + moov[2] + 8:][:200]
-    open(name, 'wb').write(head + box(b'mdat', first_sample))
+    data = src[moov[1] + moov[2] + 8:][:data_bytes]
+    open(name, 'wb').write(head + box(b'mdat', data))
+
+
+if len(sys.argv) == 3 and sys.argv[1] == '--many-segments':
+    write(sys.argv[2], 100_001, 1, 0, 0, sample_seconds=10, data_bytes=100_001)
+    sys.exit(0)
 
 
 # 50 million samples of 1 byte: a 1.2 GB index for a file of a few kilobytes.
