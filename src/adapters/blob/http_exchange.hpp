@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <curl/curl.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>

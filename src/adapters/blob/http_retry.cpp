@@ -37,28 +37,12 @@ std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds b
   return std::chrono::milliseconds(pick(rng));
 }
 
-namespace {
-
-int on_progress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return static_cast<const std::stop_token*>(cancel)->stop_requested() ? 1 : 0;
-}
-
-}  // namespace
-
 bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::stop_token& cancel) {
   std::mutex mutex;
   std::condition_variable_any woken;
   std::unique_lock lock(mutex);
   std::stop_token token = cancel;
   return !woken.wait_for(lock, token, delay, [] { return false; });
-}
-
-void abort_on_stop(CURL* easy, const std::stop_token& cancel) {
-  if (!cancel.stop_possible()) return;
-  // libcurl calls this about once a second while a transfer waits, and more often while it moves.
-  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, const_cast<std::stop_token*>(&cancel));
-  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
 }
 
 }  // namespace ve::adapters::blob

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <curl/curl.h>
-
 #include <chrono>
 #include <stop_token>
 #include <string>
@@ -26,10 +24,5 @@ std::chrono::milliseconds backoff_delay(int attempt, std::chrono::milliseconds b
 
 // Sleeps for `delay`, or less when a stop is requested on `cancel`; false when it was.
 bool sleep_unless_stopped(std::chrono::milliseconds delay, const std::stop_token& cancel);
-
-// Makes the transfer on `easy` end with CURLE_ABORTED_BY_CALLBACK (never retried) within about a
-// second of a stop being requested on `cancel`, even while no byte moves. `cancel` must outlive the
-// transfer. Nothing is set for a token that can never stop.
-void abort_on_stop(CURL* easy, const std::stop_token& cancel);
 
 }  // namespace ve::adapters::blob

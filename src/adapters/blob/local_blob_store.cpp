@@ -87,8 +87,7 @@ core::Status LocalBlobStore::remove(const std::string& bucket, const std::string
   if (ec) return core::fail(core::Error::internal("cannot delete " + path->string() + ": " + ec.message()));
   // Folders the key made and left empty go too (remove() refuses a folder that is not empty).
   const auto bucket_root = root_ / bucket;
-  for (auto dir = path->parent_path(); dir != bucket_root && dir.string().size() > bucket_root.string().size();
-       dir = dir.parent_path()) {
+  for (auto dir = path->parent_path(); dir.string().size() > bucket_root.string().size(); dir = dir.parent_path()) {
     if (!std::filesystem::remove(dir, ec) || ec) break;
   }
   return {};

@@ -103,6 +103,10 @@ core::Result<std::unique_ptr<GcsBlobStore>> GcsBlobStore::create(GcsSettings set
 GcsBlobStore::GcsBlobStore(GcsSettings settings, ServiceAccount account)
     : settings_(std::move(settings)), tokens_(std::move(account)) {}
 
+std::string GcsBlobStore::object_url(const std::string& bucket, const std::string& key) const {
+  return settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key);
+}
+
 core::Status GcsBlobStore::with_retries(const std::string& what,
                                         const std::function<Attempt(const std::string& token)>& attempt,
                                         std::stop_token cancel) {
@@ -146,7 +150,7 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
   const auto tmp = temp_beside(to);
   const std::string what = "downloading gs://" + bucket + "/" + key;
   const std::string url =
-      settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key) + "?alt=media";
+      object_url(bucket, key) + "?alt=media";
 
   auto status = with_retries(what, [&](const std::string& token) -> Attempt {
     std::FILE* out = std::fopen(tmp.c_str(), "wb");  // a retry starts over
@@ -186,7 +190,7 @@ core::Result<std::uint64_t> GcsBlobStore::size(const std::string& bucket, const 
   if (auto ok = check_names(bucket, key); !ok) return core::fail(ok.error());
   const std::string what = "reading the size of gs://" + bucket + "/" + key;
   const std::string url =
-      settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key) + "?fields=size";
+      object_url(bucket, key) + "?fields=size";
   std::uint64_t bytes = 0;
   auto status = with_retries(what, [&](const std::string& token) -> Attempt {
     HttpRequest request;
@@ -215,7 +219,7 @@ core::Status GcsBlobStore::remove(const std::string& bucket, const std::string& 
   if (auto ok = check_names(bucket, key); !ok) return ok;
   const std::string what = "deleting gs://" + bucket + "/" + key;
   const std::string url =
-      settings_.api_endpoint + "/storage/v1/b/" + core::percent_encode(bucket) + "/o/" + core::percent_encode(key);
+      object_url(bucket, key);
   return with_retries(what, [&](const std::string& token) -> Attempt {
     HttpRequest request;
     request.method = "DELETE";

@@ -52,6 +52,8 @@ class GcsBlobStore final : public ports::BlobStore {
 
  private:
   GcsBlobStore(GcsSettings settings, ServiceAccount account);
+  // The JSON API's URL of an object (objects.get / objects.delete), names percent-encoded.
+  std::string object_url(const std::string& bucket, const std::string& key) const;
   // Runs `attempt` until it succeeds, fails for good or max_attempts are spent; a stop requested
   // on `cancel` ends the backoff between attempts (Transient "...: cancelled").
   core::Status with_retries(const std::string& what, const std::function<Attempt(const std::string& token)>& attempt,
