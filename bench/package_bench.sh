@@ -15,7 +15,7 @@
 #   --keep            keep the temporary work dir (env KEEP=1)
 #   --no-shaka        skip Shaka Packager (env SKIP_SHAKA=1)
 #   -h, --help
-# Other env: CACHE_DIR (default bench/.cache: Shaka Packager and the fallback build; git-ignored),
+# Other env: CACHE_DIR (default bench/.cache: Shaka Packager; git-ignored),
 #   MEDIA_DIR (default <repo>/../shared/media), SHAKA_PACKAGE (npm spec, default shaka-packager),
 #   SYNC (default 1: `sync` after removing a run's output, so its write-back does not land in the
 #   next timed run; nothing is dropped from the page cache either way), WAIT_IDLE (default 0: up to
@@ -134,27 +134,13 @@ dir_stats() { # "<files> <bytes>" of a directory tree
 # ---------------------------------------------------------------------------------------------
 # video-encoder binary
 # ---------------------------------------------------------------------------------------------
-build_note=""
 if [[ -z $VE_BIN ]]; then
   VE_BIN=$repo/build/release/src/video-encoder
   if [[ ! -x $VE_BIN ]]; then
     section "Building video-encoder (release preset)"
-    if (cd "$repo" && cmake --preset release -DBUILD_TESTING=OFF && cmake --build --preset release) \
-        >"$logs/build-release.log" 2>&1; then
-      echo "built $VE_BIN"
-    else
-      warn "the release preset build failed; last lines of $logs/build-release.log:"
-      grep -E 'error|FAILED' "$logs/build-release.log" | tail -n 4 | cut -c1-400 >&2 || true
-      fallback=$CACHE_DIR/build-release
-      warn "retrying the release preset in $fallback with CMAKE_CXX_FLAGS=-Wno-error=restrict"
-      warn "(GCC 12 false positive in -O3 string concatenation; -Wno-error only affects diagnostics)"
-      (cd "$repo" && cmake --preset release -DBUILD_TESTING=OFF -B "$fallback" \
-          -DCMAKE_CXX_FLAGS=-Wno-error=restrict && cmake --build "$fallback") \
-          >"$logs/build-fallback.log" 2>&1 || { tail -n 20 "$logs/build-fallback.log" >&2; die "build failed"; }
-      VE_BIN=$fallback/src/video-encoder
-      build_note="release preset FAILS to build (-Werror=restrict, GCC 12); benchmarked a release build with -Wno-error=restrict"
-      echo "built $VE_BIN"
-    fi
+    (cd "$repo" && ./scripts/build release) >"$logs/build-release.log" 2>&1 \
+      || { tail -n 20 "$logs/build-release.log" >&2; die "the release build failed"; }
+    echo "built $VE_BIN"
   fi
 fi
 [[ -x $VE_BIN ]] || die "video-encoder binary $VE_BIN not found or not executable"
@@ -460,7 +446,6 @@ total_secs=$(calc "$(now)-$bench_start")
 section "SUMMARY"
 echo "Machine : $cpu_model, nproc $(nproc), $mem_total RAM, $(uname -sr), work dir on $fs_type"
 echo "Versions: video-encoder source $ve_commit, binary $VE_BIN_ORIG ($ve_stamp)"
-[[ -z $build_note ]] || echo "          NOTE: $build_note"
 echo "          $ffmpeg_version"
 echo "          Shaka Packager $shaka_version"
 echo "          $(cp --version | awk 'NR==1')"

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+
+#include "core/output_naming.hpp"
 
 namespace ve::main {
 
@@ -80,6 +83,30 @@ std::string summary_table(const std::vector<app::BatchResult>& results) {
                          r.seconds, r.outcome.error().message);
     }
   }
+  return out;
+}
+
+std::string where_to_play(const std::vector<app::BatchItem>& items, const std::vector<app::BatchResult>& results) {
+  std::string out;
+  std::filesystem::path root;
+  std::string first_manifest;
+  for (size_t i = 0; i < results.size() && i < items.size(); ++i) {
+    if (!results[i].outcome || !items[i].target) continue;
+    const std::filesystem::path manifest = *items[i].target / core::kManifestName;
+    if (out.empty()) {
+      out = "\nPresentations:\n";
+      root = items[i].target->parent_path();
+      first_manifest = manifest.lexically_relative(root).generic_string();
+    }
+    out += fmt::format("  {}\n", manifest.string());
+  }
+  if (out.empty()) return out;
+  const std::string any = (root / first_manifest).string();
+  out += fmt::format(
+      "Play one with `ffplay {0}` or VLC, or serve the folder to a browser player (dash.js, Shaka Player):\n"
+      "  python3 -m http.server --bind 127.0.0.1 --directory {1} 8000\n"
+      "  then open http://127.0.0.1:8000/{2}\n",
+      any, root.empty() ? "." : root.string(), first_manifest);
   return out;
 }
 

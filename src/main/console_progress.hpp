@@ -35,4 +35,8 @@ class ConsoleProgress final : public app::BatchObserver {
 // The end-of-run table: file, tracks, duration, segments, bytes, seconds, status.
 std::string summary_table(const std::vector<app::BatchResult>& results);
 
+// What a person does next: where each successful presentation is and how to play or serve it.
+// Empty when nothing succeeded. items and results are in the same (input) order.
+std::string where_to_play(const std::vector<app::BatchItem>& items, const std::vector<app::BatchResult>& results);
+
 }  // namespace ve::main

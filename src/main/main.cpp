@@ -39,6 +39,7 @@ int run_package(const PackageArgs& args) {
   ve::main::ConsoleProgress progress(stderr, ::isatty(STDERR_FILENO) == 1, names);
   const auto results = ve::app::run_batch(items, packager, options, args.jobs, args.quiet ? nullptr : &progress);
   std::fputs(ve::main::summary_table(results).c_str(), stdout);
+  if (!args.quiet) std::fputs(ve::main::where_to_play(items, results).c_str(), stdout);
   int failed = 0;
   for (const auto& r : results) {
     if (!r.outcome) {

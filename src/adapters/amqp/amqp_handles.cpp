@@ -34,6 +34,12 @@ core::Error closed_by_broker(std::string_view doing, std::string_view what, uint
 
 }  // namespace
 
+core::Status check_reply(amqp_connection_state_t connection, std::string_view doing) {
+  const amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection);
+  if (reply.reply_type == AMQP_RESPONSE_NORMAL) return {};
+  return core::fail(reply_error(reply, doing));
+}
+
 core::Error reply_error(const amqp_rpc_reply_t& reply, std::string_view doing) {
   switch (reply.reply_type) {
     case AMQP_RESPONSE_NORMAL:

@@ -49,6 +49,9 @@ inline std::string to_string(amqp_bytes_t b) {
 // are Internal; the rest (socket errors, timeouts, forced closes) Transient.
 core::Error reply_error(const amqp_rpc_reply_t& reply, std::string_view doing);
 
+// The outcome of the RPC just made on `connection` while `doing` something: ok, or reply_error.
+core::Status check_reply(amqp_connection_state_t connection, std::string_view doing);
+
 // The error for a failed library call returning an amqp_status_enum; always Transient.
 core::Error status_error(int status, std::string_view doing);
 

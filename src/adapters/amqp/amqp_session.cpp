@@ -18,12 +18,6 @@ timeval to_timeval(std::chrono::milliseconds d) {
   return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
 }
 
-core::Status check(amqp_connection_state_t connection, const std::string& doing) {
-  const amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection);
-  if (reply.reply_type == AMQP_RESPONSE_NORMAL) return {};
-  return core::fail(reply_error(reply, doing));
-}
-
 std::string where(const core::AmqpSettings& s) {
   return "RabbitMQ at " + s.host + ":" + std::to_string(s.port) + " (vhost " + s.vhost + ")";
 }
@@ -66,20 +60,20 @@ core::Result<Session> Session::open(const core::AmqpSettings& s, const SessionOp
   if (auto ok = login(c, s, options); !ok) return core::fail(ok.error());
 
   amqp_channel_open(c, kConsumeChannel);
-  if (auto ok = check(c, "opening the consumer channel"); !ok) return core::fail(ok.error());
+  if (auto ok = check_reply(c, "opening the consumer channel"); !ok) return core::fail(ok.error());
   amqp_channel_open(c, kPublishChannel);
-  if (auto ok = check(c, "opening the publisher channel"); !ok) return core::fail(ok.error());
+  if (auto ok = check_reply(c, "opening the publisher channel"); !ok) return core::fail(ok.error());
   amqp_confirm_select(c, kPublishChannel);
-  if (auto ok = check(c, "enabling publisher confirms"); !ok) return core::fail(ok.error());
+  if (auto ok = check_reply(c, "enabling publisher confirms"); !ok) return core::fail(ok.error());
 
   if (auto ok = declare_topology(c, kConsumeChannel, s); !ok) return core::fail(ok.error());
 
   const int prefetch = s.prefetch < 1 ? 1 : (s.prefetch > 65535 ? 65535 : s.prefetch);
   amqp_basic_qos(c, kConsumeChannel, 0, static_cast<uint16_t>(prefetch), /*global=*/0);
-  if (auto ok = check(c, "setting the prefetch count"); !ok) return core::fail(ok.error());
+  if (auto ok = check_reply(c, "setting the prefetch count"); !ok) return core::fail(ok.error());
   amqp_basic_consume(c, kConsumeChannel, as_bytes(s.queue), as_bytes(s.consumer_name), /*no_local=*/0,
                      /*no_ack=*/0, /*exclusive=*/0, amqp_empty_table);
-  if (auto ok = check(c, "consuming from queue " + s.queue); !ok) return core::fail(ok.error());
+  if (auto ok = check_reply(c, "consuming from queue " + s.queue); !ok) return core::fail(ok.error());
   return Session(std::move(connection));
 }
 

@@ -6,30 +6,24 @@
 namespace ve::adapters::amqp {
 namespace {
 
-core::Status check(amqp_connection_state_t connection, const std::string& doing) {
-  const amqp_rpc_reply_t reply = amqp_get_rpc_reply(connection);
-  if (reply.reply_type == AMQP_RESPONSE_NORMAL) return {};
-  return core::fail(reply_error(reply, doing));
-}
-
 core::Status declare_exchange(amqp_connection_state_t c, amqp_channel_t ch, const std::string& name,
                               const char* type) {
   amqp_exchange_declare(c, ch, as_bytes(name), amqp_cstring_bytes(type), /*passive=*/0, /*durable=*/1,
                         /*auto_delete=*/0, /*internal=*/0, amqp_empty_table);
-  return check(c, "declaring " + std::string(type) + " exchange " + name);
+  return check_reply(c, "declaring " + std::string(type) + " exchange " + name);
 }
 
 core::Status declare_queue(amqp_connection_state_t c, amqp_channel_t ch, const std::string& name,
                            amqp_table_t arguments) {
   amqp_queue_declare(c, ch, as_bytes(name), /*passive=*/0, /*durable=*/1, /*exclusive=*/0, /*auto_delete=*/0,
                      arguments);
-  return check(c, "declaring queue " + name);
+  return check_reply(c, "declaring queue " + name);
 }
 
 core::Status bind_queue(amqp_connection_state_t c, amqp_channel_t ch, const std::string& queue,
                         const std::string& exchange, const std::string& routing_key) {
   amqp_queue_bind(c, ch, as_bytes(queue), as_bytes(exchange), as_bytes(routing_key), amqp_empty_table);
-  return check(c, "binding queue " + queue + " to exchange " + exchange);
+  return check_reply(c, "binding queue " + queue + " to exchange " + exchange);
 }
 
 // Exchanges named amq.* are the broker's own and cannot be declared by clients.

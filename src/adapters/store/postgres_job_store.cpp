@@ -16,7 +16,7 @@ constexpr int kConnectTimeoutSeconds = 5;
 constexpr long long kMigrationLockKey = 0x76652d736368656dLL;  // "ve-schem"
 
 // Times travel as RFC 3339 text on the way in and as whole microseconds on the way out, both exact.
-constexpr std::string_view kSelectJobs =
+constexpr std::string_view kPostgresSelectJobs =
     "SELECT j.id::text, j.output_bucket_path, j.status, coalesce(j.error, ''),"
     " (extract(epoch FROM j.created_at) * 1000000)::bigint, (extract(epoch FROM j.updated_at) * 1000000)::bigint,"
     " v.id::text, v.resource_id, v.file_path, (extract(epoch FROM v.created_at) * 1000000)::bigint,"
@@ -176,7 +176,7 @@ core::Result<ports::RedeliveryClaim> PostgresJobStore::claim_redelivered(const p
   return pool_->transact<Claim>(what, [&](pqxx::work& tx) -> core::Result<Claim> {
     // FOR UPDATE: a worker moving one of these jobs waits for us and then finds it ABANDONED, or
     // we wait for it and find it COMPLETED.
-    const auto rows = tx.exec_params(std::string(kSelectJobs) +
+    const auto rows = tx.exec_params(std::string(kPostgresSelectJobs) +
                                          " WHERE j.message_key = $1 ORDER BY j.created_at, j.id FOR UPDATE OF j",
                                      job.message_key);
     Claim claim;
@@ -234,7 +234,7 @@ core::Result<std::optional<ports::JobRecord>> PostgresJobStore::find_job(const s
   const std::string id = normalize_id(job_id);
   const std::string what = "reading job " + id + " from " + pool_->where();
   return pool_->transact<Found>(what, [&](pqxx::work& tx) -> core::Result<Found> {
-    const auto rows = tx.exec_params(std::string(kSelectJobs) + " WHERE j.id = $1", id);
+    const auto rows = tx.exec_params(std::string(kPostgresSelectJobs) + " WHERE j.id = $1", id);
     if (rows.empty()) return Found{};
     auto job = to_record(rows[0], what);
     if (!job) return core::fail(job.error());
@@ -245,9 +245,9 @@ core::Result<std::optional<ports::JobRecord>> PostgresJobStore::find_job(const s
 core::Result<std::vector<ports::JobRecord>> PostgresJobStore::list_jobs(std::optional<core::JobStatus> status) {
   const std::string what = "listing jobs in " + pool_->where();
   return pool_->transact<std::vector<ports::JobRecord>>(what, [&](pqxx::work& tx) {
-    const auto rows = status ? tx.exec_params(std::string(kSelectJobs) + " WHERE j.status = $1" + std::string(kNewestFirst),
+    const auto rows = status ? tx.exec_params(std::string(kPostgresSelectJobs) + " WHERE j.status = $1" + std::string(kNewestFirst),
                                               core::to_string(*status))
-                             : tx.exec(std::string(kSelectJobs) + std::string(kNewestFirst));
+                             : tx.exec(std::string(kPostgresSelectJobs) + std::string(kNewestFirst));
     return to_records(rows, what);
   });
 }

@@ -16,7 +16,7 @@ namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
-constexpr std::string_view kSelectJobs =
+constexpr std::string_view kSqliteSelectJobs =
     "SELECT j.id, j.output_bucket_path, j.status, j.error, j.created_at, j.updated_at,"
     " v.id, v.resource_id, v.file_path, v.created_at, j.message_key"
     " FROM jobs j JOIN videos v ON v.id = j.video_id";
@@ -215,7 +215,7 @@ core::Result<ports::RedeliveryClaim> SqliteJobStore::claim_redelivered(const por
   sqlite3* db = db_.get();
   auto tx = SqliteTransaction::begin(db, true, what);
   if (!tx) return core::fail(tx.error());
-  auto rows = sqlite_query(db, std::string(kSelectJobs) + " WHERE j.message_key = ?1 ORDER BY j.created_at, j.rowid",
+  auto rows = sqlite_query(db, std::string(kSqliteSelectJobs) + " WHERE j.message_key = ?1 ORDER BY j.created_at, j.rowid",
                            {job.message_key}, what);
   if (!rows) return core::fail(rows.error());
   ports::RedeliveryClaim claim;
@@ -276,7 +276,7 @@ core::Result<std::optional<ports::JobRecord>> SqliteJobStore::find_job(const std
   const std::string id = normalize_id(job_id);
   const std::string what = "reading job " + id + " from " + where();
   std::lock_guard lock(mutex_);
-  auto rows = sqlite_query(db_.get(), std::string(kSelectJobs) + " WHERE j.id = ?1", {id}, what);
+  auto rows = sqlite_query(db_.get(), std::string(kSqliteSelectJobs) + " WHERE j.id = ?1", {id}, what);
   if (!rows) return core::fail(rows.error());
   if (rows->empty()) return std::optional<ports::JobRecord>{};
   auto job = to_record(rows->front(), what);
@@ -288,9 +288,9 @@ core::Result<std::vector<ports::JobRecord>> SqliteJobStore::list_jobs(std::optio
   const std::string what = "listing jobs in " + where();
   constexpr std::string_view kNewestFirst = " ORDER BY j.created_at DESC, j.rowid DESC";
   std::lock_guard lock(mutex_);
-  auto rows = status ? sqlite_query(db_.get(), std::string(kSelectJobs) + " WHERE j.status = ?1" + std::string(kNewestFirst),
+  auto rows = status ? sqlite_query(db_.get(), std::string(kSqliteSelectJobs) + " WHERE j.status = ?1" + std::string(kNewestFirst),
                                     {core::to_string(*status)}, what)
-                     : sqlite_query(db_.get(), std::string(kSelectJobs) + std::string(kNewestFirst), {}, what);
+                     : sqlite_query(db_.get(), std::string(kSqliteSelectJobs) + std::string(kNewestFirst), {}, what);
   if (!rows) return core::fail(rows.error());
   std::vector<ports::JobRecord> jobs;
   jobs.reserve(rows->size());
