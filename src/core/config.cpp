@@ -230,6 +230,11 @@ Result<Config> load_config(const Settings& s) {
       return fail(bad("SEGMENT_DURATION", "must be a number of seconds from 0.1 to 600"));
     }
   }
+  if (const auto it = s.find("OUTPUT_FORMATS"); it != s.end() && !it->second.empty()) {
+    auto formats = parse_output_formats(it->second);
+    if (!formats) return fail(bad("OUTPUT_FORMATS", formats.error().message));
+    c.output_formats = *formats;
+  }
   c.amqp.prefetch = c.workers;
   return c;
 }

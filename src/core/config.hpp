@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/output_formats.hpp"
 #include "core/storage_location.hpp"
 
 namespace ve::core {
@@ -71,6 +72,7 @@ struct Config {
   int workers = 1;                               // CONCURRENCY_WORKERS
   int upload_concurrency = 4;                    // CONCURRENCY_UPLOAD
   double segment_duration_seconds = 4.0;         // SEGMENT_DURATION
+  OutputFormats output_formats;                  // OUTPUT_FORMATS: dash,hls (default) | dash | hls
   int shutdown_grace_seconds = 60;               // SHUTDOWN_GRACE_SECONDS: jobs in progress may finish this long after SIGTERM
   AmqpSettings amqp;
   StorageSettings storage;

@@ -74,6 +74,18 @@ void write_adaptation_set(std::ostringstream& o, const PackagedTrack& p, size_t 
   o << "        </SegmentTemplate>\n      </Representation>\n    </AdaptationSet>\n";
 }
 
+void write_text_adaptation_set(std::ostringstream& o, const PackagedTextFile& t, size_t set_id, double seconds) {
+  o << "    <AdaptationSet id=\"" << set_id << "\" contentType=\"text\" mimeType=\"text/vtt\"";
+  if (!t.language.empty()) o << " lang=\"" << xml_escape(t.language) << '"';
+  o << ">\n";
+  o << "      <Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"subtitle\"/>\n";
+  const uint64_t bandwidth = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(t.bytes) * 8 / seconds) : 0;
+  o << "      <Representation id=\"" << xml_escape(t.id) << "\" bandwidth=\"" << std::max<uint64_t>(1, bandwidth)
+    << "\">\n";
+  o << "        <BaseURL>" << xml_escape(webvtt_file_name(t.id)) << "</BaseURL>\n";
+  o << "      </Representation>\n    </AdaptationSet>\n";
+}
+
 }  // namespace
 
 double presentation_duration_seconds(const std::vector<PackagedTrack>& tracks) {
@@ -87,8 +99,10 @@ double presentation_duration_seconds(const std::vector<PackagedTrack>& tracks) {
   return longest;
 }
 
-std::string render_mpd(const std::vector<PackagedTrack>& tracks, double min_buffer_seconds) {
-  const std::string duration = iso_duration(presentation_duration_seconds(tracks));
+std::string render_mpd(const std::vector<PackagedTrack>& tracks, double min_buffer_seconds,
+                       const std::vector<PackagedTextFile>& texts) {
+  const double seconds = presentation_duration_seconds(tracks);
+  const std::string duration = iso_duration(seconds);
   std::ostringstream o;
   o << "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
     << "<MPD xmlns=\"urn:mpeg:dash:schema:mpd:2011\" profiles=\"urn:mpeg:dash:profile:isoff-live:2011\""
@@ -97,6 +111,7 @@ std::string render_mpd(const std::vector<PackagedTrack>& tracks, double min_buff
     << "  <Period id=\"0\" start=\"PT0.000S\" duration=\"" << duration << "\">\n";
   size_t set_id = 0;
   for (const PackagedTrack& p : tracks) write_adaptation_set(o, p, set_id++);
+  for (const PackagedTextFile& t : texts) write_text_adaptation_set(o, t, set_id++, seconds);
   o << "  </Period>\n</MPD>\n";
   return o.str();
 }

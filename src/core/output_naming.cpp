@@ -25,6 +25,16 @@ std::string media_segment_name(std::string_view id, uint32_t number) {
   return *expand_template(kMediaTemplate, id, number);
 }
 
+std::string hls_playlist_name(std::string_view id) { return std::string(id) + ".m3u8"; }
+
+std::string webvtt_file_name(std::string_view id) { return std::string(id) + ".vtt"; }
+
+std::string webvtt_segment_name(std::string_view id, uint32_t number) {
+  char digits[16];
+  std::snprintf(digits, sizeof digits, "%05u", number);
+  return "seg-" + std::string(id) + "-" + digits + ".vtt";
+}
+
 Result<std::string> expand_template(std::string_view tmpl, std::string_view id, uint64_t number) {
   std::string out;
   size_t i = 0;

@@ -62,6 +62,8 @@ const char* content_type_for(std::string_view key) {
   if (ends(".m4s")) return "video/iso.segment";
   if (ends(".mp4")) return "video/mp4";
   if (ends(".m3u8")) return "application/vnd.apple.mpegurl";
+  if (ends(".vtt")) return "text/vtt";
+  if (ends(".jpg")) return "image/jpeg";
   return "application/octet-stream";
 }
 

@@ -5,7 +5,14 @@
 
 namespace ve::core {
 
-const char* to_string(MediaKind kind) { return kind == MediaKind::Video ? "video" : "audio"; }
+const char* to_string(MediaKind kind) {
+  switch (kind) {
+    case MediaKind::Video: return "video";
+    case MediaKind::Audio: return "audio";
+    case MediaKind::Text: return "text";
+  }
+  return "unknown";
+}
 
 const char* to_string(Codec codec) {
   switch (codec) {

@@ -6,7 +6,8 @@
 
 namespace ve::core {
 
-enum class MediaKind { Video, Audio };
+// Text: subtitle tracks, which are converted to WebVTT rather than packaged as fMP4 samples.
+enum class MediaKind { Video, Audio, Text };
 
 // Codecs the packager can carry into fragmented MP4 without re-encoding.
 enum class Codec { H264, Hevc, Av1, Aac, Ac3, Eac3, Opus, Flac, Mp3 };

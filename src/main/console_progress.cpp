@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "core/output_formats.hpp"
 #include "core/output_naming.hpp"
 
 namespace ve::main {
@@ -78,6 +79,7 @@ std::string summary_table(const std::vector<app::BatchResult>& results) {
       const auto& s = *r.outcome;
       out += fmt::format("{:<40} {:>6} {:>9.3f}s {:>8} {:>12} {:>8.2f}  {}\n", file, s.tracks, s.duration_seconds,
                          s.segments, s.bytes, r.seconds, s.verified ? "ok (verified)" : "ok");
+      for (const std::string& note : s.skipped) out += fmt::format("  skipped {}\n", note);
     } else {
       out += fmt::format("{:<40} {:>6} {:>10} {:>8} {:>12} {:>8.2f}  FAILED: {}\n", file, "-", "-", "-", "-",
                          r.seconds, r.outcome.error().message);
@@ -86,27 +88,36 @@ std::string summary_table(const std::vector<app::BatchResult>& results) {
   return out;
 }
 
-std::string where_to_play(const std::vector<app::BatchItem>& items, const std::vector<app::BatchResult>& results) {
+std::string where_to_play(const std::vector<app::BatchItem>& items, const std::vector<app::BatchResult>& results,
+                          const core::OutputFormats& formats) {
   std::string out;
   std::filesystem::path root;
-  std::string first_manifest;
+  std::string first;  // the first presentation's main manifest, relative to root
   for (size_t i = 0; i < results.size() && i < items.size(); ++i) {
     if (!results[i].outcome || !items[i].target) continue;
-    const std::filesystem::path manifest = *items[i].target / core::kManifestName;
+    const std::filesystem::path& folder = *items[i].target;
     if (out.empty()) {
       out = "\nPresentations:\n";
-      root = items[i].target->parent_path();
-      first_manifest = manifest.lexically_relative(root).generic_string();
+      root = folder.parent_path();
+      const auto main = folder / (formats.dash ? core::kManifestName : core::kHlsMasterName);
+      first = main.lexically_relative(root).generic_string();
     }
-    out += fmt::format("  {}\n", manifest.string());
+    out += "  ";
+    if (formats.dash) out += (folder / core::kManifestName).string();
+    if (formats.dash && formats.hls) out += "  ";
+    if (formats.hls) out += (folder / core::kHlsMasterName).string();
+    out += "\n";
   }
   if (out.empty()) return out;
-  const std::string any = (root / first_manifest).string();
   out += fmt::format(
-      "Play one with `ffplay {0}` or VLC, or serve the folder to a browser player (dash.js, Shaka Player):\n"
-      "  python3 -m http.server --bind 127.0.0.1 --directory {1} 8000\n"
-      "  then open http://127.0.0.1:8000/{2}\n",
-      any, root.empty() ? "." : root.string(), first_manifest);
+      "Play one with `ffplay {0}` or VLC, or serve the folder to a browser player ({1}):\n"
+      "  python3 -m http.server --bind 127.0.0.1 --directory {2} 8000\n"
+      "  then open http://127.0.0.1:8000/{3}\n",
+      (root / first).string(),
+      formats.hls ? (formats.dash ? "dash.js or Shaka Player for the MPD; Safari, hls.js or Shaka Player for master.m3u8"
+                                  : "Safari, hls.js or Shaka Player")
+                  : "dash.js, Shaka Player",
+      root.empty() ? "." : root.string(), first);
   return out;
 }
 

@@ -37,6 +37,7 @@ std::string summary_table(const std::vector<app::BatchResult>& results);
 
 // What a person does next: where each successful presentation is and how to play or serve it.
 // Empty when nothing succeeded. items and results are in the same (input) order.
-std::string where_to_play(const std::vector<app::BatchItem>& items, const std::vector<app::BatchResult>& results);
+std::string where_to_play(const std::vector<app::BatchItem>& items, const std::vector<app::BatchResult>& results,
+                          const core::OutputFormats& formats);
 
 }  // namespace ve::main

@@ -21,11 +21,17 @@ struct PackageArgs {
   std::string out_dir;
   unsigned jobs = std::max(1u, std::thread::hardware_concurrency());
   double segment_duration = 4.0;
+  std::string formats = "dash,hls";
   bool verify = false;
   bool quiet = false;
 };
 
 int run_package(const PackageArgs& args) {
+  const auto formats = ve::core::parse_output_formats(args.formats);
+  if (!formats) {
+    spdlog::error("--formats: {}", formats.error().message);
+    return 2;
+  }
   std::vector<std::filesystem::path> inputs(args.inputs.begin(), args.inputs.end());
   const auto items = ve::app::plan_batch(inputs, args.out_dir);
   std::vector<std::string> names;
@@ -35,11 +41,12 @@ int run_package(const PackageArgs& args) {
   ve::ports::PackageOptions options;
   options.segment_duration_seconds = args.segment_duration;
   options.verify = args.verify;
+  options.formats = *formats;
 
   ve::main::ConsoleProgress progress(stderr, ::isatty(STDERR_FILENO) == 1, names);
   const auto results = ve::app::run_batch(items, packager, options, args.jobs, args.quiet ? nullptr : &progress);
   std::fputs(ve::main::summary_table(results).c_str(), stdout);
-  if (!args.quiet) std::fputs(ve::main::where_to_play(items, results).c_str(), stdout);
+  if (!args.quiet) std::fputs(ve::main::where_to_play(items, results, *formats).c_str(), stdout);
   int failed = 0;
   for (const auto& r : results) {
     if (!r.outcome) {
@@ -69,20 +76,23 @@ std::optional<ve::core::Config> service_config() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App cli{"video-encoder: packages MP4 files into MPEG-DASH presentations"};
+  CLI::App cli{"video-encoder: packages MP4 files into MPEG-DASH and HLS presentations"};
   cli.require_subcommand(1);
   bool debug = false;
   cli.add_flag("--debug", debug, "Verbose logging, including libavformat's messages");
 
   PackageArgs args;
-  CLI::App* package = cli.add_subcommand("package", "Package MP4 files into DASH presentations, several at once");
+  CLI::App* package = cli.add_subcommand("package", "Package MP4 files into DASH and HLS presentations, several at once");
   package->add_option("inputs", args.inputs, "Input MP4 files")->required();
-  package->add_option("--out,-o", args.out_dir, "Output folder; each input gets <out>/<name>/manifest.mpd")
+  package->add_option("--out,-o", args.out_dir,
+                      "Output folder; each input gets <out>/<name>/ with manifest.mpd and master.m3u8")
       ->required();
   package->add_option("--jobs,-j", args.jobs, "Inputs packaged at the same time (default: number of cores)")
       ->check(CLI::Range(1u, 256u));
   package->add_option("--segment-duration", args.segment_duration, "Target segment duration in seconds")
       ->check(CLI::Range(0.1, 600.0));
+  package->add_option("--formats", args.formats,
+                      "Manifests over the one set of segments: dash,hls (default), dash or hls");
   package->add_flag("--verify", args.verify, "Re-read each presentation and compare it with its input");
   package->add_flag("--quiet,-q", args.quiet, "No progress output");
 

@@ -110,6 +110,7 @@ int serve(const core::Config& config) {
   settings.work_root = config.local_storage_path;
   settings.upload_concurrency = config.upload_concurrency;
   settings.package.segment_duration_seconds = config.segment_duration_seconds;
+  settings.package.formats = config.output_formats;
   settings.shutdown_grace_seconds = config.shutdown_grace_seconds;
   app::DiskReservations disk_space(config.local_storage_path,
                                    static_cast<uint64_t>(config.local_storage_min_free_mb) << 20,

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <regex>
+#include <sstream>
 
 #include "adapters/media/mpd_reader.hpp"
 #include "support/test_support.hpp"
@@ -18,14 +19,50 @@ int input_stream_of(const std::string& representation_id) {
   return std::stoi(m[1]);
 }
 
+// "v MD5=..." for each audio/video stream ffmpeg reads from `file` (an MP4 or an HLS master
+// playlist), in its stream order.
+std::vector<std::string> media_stream_hashes(const std::filesystem::path& file) {
+  const auto r = run("ffmpeg -nostdin -v error -i " + quote(file.string()) +
+                     " -map 0 -c copy -f streamhash -hash md5 -");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::vector<std::string> out;
+  std::istringstream lines(r.output);
+  std::smatch m;
+  for (std::string line; std::getline(lines, line);) {
+    if (std::regex_search(line, m, std::regex("^[0-9]+,([av]),(MD5=[0-9a-f]+)"))) out.push_back(m[1].str() + " " + m[2].str());
+  }
+  return out;
+}
+
+// Independently of our own reader: ffmpeg's HLS demuxer reads master.m3u8 and every audio and
+// video stream it finds carries exactly the packets of one input stream, each input stream once.
+void expect_hls_matches(const std::filesystem::path& input, const std::filesystem::path& dir) {
+  auto expected = media_stream_hashes(input);
+  auto actual = media_stream_hashes(dir / "master.m3u8");
+  std::sort(expected.begin(), expected.end());
+  std::sort(actual.begin(), actual.end());
+  EXPECT_FALSE(actual.empty()) << dir;
+  EXPECT_EQ(actual, expected) << "streams of " << (dir / "master.m3u8") << " vs " << input;
+}
+
+// Files the HLS side and the subtitle tracks add beside the DASH ones.
+bool is_hls_or_text_file(const std::string& name) {
+  static const std::regex pattern("^(master\\.m3u8|(video|audio|text)[0-9]+\\.m3u8|text[0-9]+\\.vtt|seg-text[0-9]+-[0-9]+\\.vtt)$");
+  return std::regex_match(name, pattern);
+}
+
 }  // namespace
 
 void expect_presentation_matches(const std::filesystem::path& input, const std::filesystem::path& dir) {
+  if (std::filesystem::exists(dir / "master.m3u8")) expect_hls_matches(input, dir);
   auto reps = adapters::media::read_manifest(dir / "manifest.mpd");
   ASSERT_TRUE(reps) << reps.error().message;
   const auto input_hashes = stream_hashes(input);
   const auto input_counts = packet_counts(input);
   std::vector<std::string> named = {"manifest.mpd"};
+  for (const auto& name : list_names(dir)) {
+    if (is_hls_or_text_file(name)) named.push_back(name);
+  }
   TempDir scratch;
   for (const auto& rep : *reps) {
     std::vector<std::filesystem::path> parts = {rep.init_segment};

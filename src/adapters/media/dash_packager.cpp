@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <memory>
@@ -16,6 +17,10 @@
 #include "adapters/media/media_input.hpp"
 #include "adapters/media/presentation_verifier.hpp"
 #include "adapters/media/representation_writer.hpp"
+#include "adapters/media/text_track_writer.hpp"
+#include "adapters/media/text_tracks.hpp"
+#include "core/hls_playlist.hpp"
+#include "core/hls_presentation.hpp"
 #include "core/mpd.hpp"
 #include "core/output_naming.hpp"
 
@@ -35,6 +40,38 @@ double longest_segment_seconds(const std::vector<core::PackagedTrack>& tracks) {
     }
   }
   return longest;
+}
+
+core::Status write_text(const std::filesystem::path& path, const std::string& text) {
+  return write_file(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
+
+// Every media playlist, then master.m3u8; the bytes written.
+core::Result<uint64_t> write_hls_playlists(const std::filesystem::path& folder,
+                                           const std::vector<core::PackagedTrack>& tracks,
+                                           const std::vector<WrittenTextTrack>& texts) {
+  uint64_t bytes = 0;
+  const auto write = [&](const std::string& name, const std::string& text) -> core::Status {
+    bytes += text.size();
+    return write_text(folder / name, text);
+  };
+  for (const core::PackagedTrack& t : tracks) {
+    const std::string playlist = core::render_media_playlist(core::media_playlist_of(t));
+    if (auto ok = write(core::hls_playlist_name(t.id), playlist); !ok) return core::fail(ok.error());
+  }
+  std::vector<core::HlsRendition> subtitles;
+  for (const WrittenTextTrack& t : texts) {
+    if (auto ok = write(core::hls_playlist_name(t.file.id), core::render_media_playlist(t.playlist)); !ok) {
+      return core::fail(ok.error());
+    }
+    core::HlsRendition r;
+    r.uri = core::hls_playlist_name(t.file.id);
+    r.language = t.file.language;
+    subtitles.push_back(std::move(r));
+  }
+  const std::string master = core::render_master_playlist(core::hls_presentation_of(tracks, std::move(subtitles)));
+  if (auto ok = write(std::string(core::kHlsMasterName), master); !ok) return core::fail(ok.error());
+  return bytes;
 }
 
 void libav_log(void* avcl, int level, const char* fmt, va_list args) {
@@ -63,6 +100,7 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
   }
   auto in = MediaInput::open(input, /*read_sample_data=*/false);
   if (!in) return core::fail(named(input, in.error()));
+  if (auto ok = in->find_origin(); !ok) return core::fail(named(input, ok.error()));
   auto staging = fs::StagingDir::create(output_dir);
   if (!staging) return core::fail(staging.error());
 
@@ -77,7 +115,7 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
     auto init = build_init_segment(*track.stream, *first_bytes);
     if (!init) return core::fail(init.error());
     writers[t].emplace(track.description, track.stream->time_base, init->time_base, options.segment_duration_seconds,
-                       staging->path(), in->fd());
+                       staging->path(), in->fd(), in->origin(), in->origin_time_base());
     summary.bytes += init->bytes.size();
     return write_file(staging->path() / core::init_segment_name(writers[t]->packaged().id), init->bytes);
   };
@@ -110,18 +148,56 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
     summary.bytes += w->bytes_written();
     summary.segments += w->packaged().segments.size();
   }
-  const std::string mpd = core::render_mpd(tracks, std::max(options.segment_duration_seconds,
-                                                             longest_segment_seconds(tracks)));
-  const auto manifest = staging->path() / core::kManifestName;
-  if (auto ok = write_file(manifest, {reinterpret_cast<const uint8_t*>(mpd.data()), mpd.size()}); !ok) {
-    return core::fail(ok.error());
-  }
-  summary.bytes += mpd.size();
   summary.tracks = static_cast<int>(tracks.size());
   summary.duration_seconds = core::presentation_duration_seconds(tracks);
 
+  // Subtitle tracks, as WebVTT beside the media segments.
+  std::vector<SkippedTrack> skipped;
+  auto text_tracks = read_text_tracks(input, options.cancel, &skipped);
+  if (!text_tracks) return core::fail(named(input, text_tracks.error()));
+  for (const SkippedTrack& k : skipped) {
+    summary.skipped.push_back("track " + std::to_string(k.input_index) + ": " + k.reason);
+  }
+  std::vector<WrittenTextTrack> texts;
+  if (!text_tracks->empty()) {
+    const core::PackagedTrack* reference = &tracks.front();
+    for (const auto& t : tracks) {
+      if (t.track.kind == core::MediaKind::Video) {
+        reference = &t;
+        break;
+      }
+    }
+    const auto end_us = static_cast<int64_t>(std::llround(summary.duration_seconds * 1e6));
+    const int64_t mpegts = av_rescale_q(-in->origin(), in->origin_time_base(), AVRational{1, 90000});
+    const auto starts = core::text_segment_starts_us(*reference);
+    for (const TextTrack& t : *text_tracks) {
+      auto written = write_text_track(t, staging->path(), options.formats, starts, end_us, mpegts);
+      if (!written) return core::fail(named(input, written.error()));
+      summary.bytes += written->bytes;
+      texts.push_back(std::move(*written));
+    }
+  }
+
+  if (options.formats.dash) {
+    std::vector<core::PackagedTextFile> files;
+    for (const auto& t : texts) files.push_back(t.file);
+    const std::string mpd = core::render_mpd(
+        tracks, std::max(options.segment_duration_seconds, longest_segment_seconds(tracks)), files);
+    if (auto ok = write_text(staging->path() / core::kManifestName, mpd); !ok) return core::fail(ok.error());
+    summary.bytes += mpd.size();
+  }
+  if (options.formats.hls) {
+    auto bytes = write_hls_playlists(staging->path(), tracks, texts);
+    if (!bytes) return core::fail(bytes.error());
+    summary.bytes += *bytes;
+  }
+
   if (options.verify) {
-    if (auto ok = verify_presentation(input, manifest); !ok) return core::fail(named(input, ok.error()));
+    for (const bool hls : {false, true}) {
+      if (!(hls ? options.formats.hls : options.formats.dash)) continue;
+      const auto manifest = staging->path() / (hls ? core::kHlsMasterName : core::kManifestName);
+      if (auto ok = verify_presentation(input, manifest); !ok) return core::fail(named(input, ok.error()));
+    }
     summary.verified = true;
   }
   if (auto ok = staging->commit(); !ok) return core::fail(ok.error());

@@ -198,6 +198,16 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, boo
     if (!description) return fail(description.error());
     in.track_of_stream_[i] = static_cast<int>(in.tracks_.size());
     in.tracks_.push_back({std::move(*description), st});
+    // A lower bound of the first presentation time: the first decode time, or the start time
+    // avformat_find_stream_info reported (which leaves out priming samples).
+    for (const int64_t t : {st->start_time, avformat_index_get_entries_count(st) > 0
+                                                ? avformat_index_get_entry(st, 0)->timestamp
+                                                : AV_NOPTS_VALUE}) {
+      if (t != AV_NOPTS_VALUE && av_compare_ts(t, st->time_base, in.origin_, in.origin_tb_) < 0) {
+        in.origin_ = t;
+        in.origin_tb_ = st->time_base;
+      }
+    }
   }
   if (in.tracks_.empty()) return fail(Error::invalid_input(path.string() + ": no audio or video track"));
   in.delivered_.assign(in.tracks_.size(), 0);
@@ -210,7 +220,42 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, boo
   return in;
 }
 
+core::Status MediaInput::find_origin(size_t limit) {
+  std::vector<int64_t> first_pts(tracks_.size(), AV_NOPTS_VALUE);
+  size_t seen = 0;
+  while (seen < tracks_.size() && lookahead_.size() < limit) {
+    auto sample = read_next();
+    if (!sample) return fail(sample.error());
+    if (!*sample) break;
+    lookahead_.push_back(**sample);
+    if (first_pts[(*sample)->track] == AV_NOPTS_VALUE) {
+      first_pts[(*sample)->track] = (*sample)->pts;
+      ++seen;
+    }
+  }
+  if (seen < tracks_.size()) return {};  // a track starts further on: keep the lower bound
+  origin_ = 0;
+  origin_tb_ = AVRational{1, 1};
+  for (size_t t = 0; t < tracks_.size(); ++t) {
+    const AVRational tb = tracks_[t].stream->time_base;
+    if (av_compare_ts(first_pts[t], tb, origin_, origin_tb_) < 0) {
+      origin_ = first_pts[t];
+      origin_tb_ = tb;
+    }
+  }
+  return {};
+}
+
 core::Result<std::optional<InputSample>> MediaInput::next() {
+  if (!lookahead_.empty()) {
+    const InputSample s = lookahead_.front();
+    lookahead_.pop_front();
+    return std::optional<InputSample>{s};
+  }
+  return read_next();
+}
+
+core::Result<std::optional<InputSample>> MediaInput::read_next() {
   AVPacket* pkt = packet_.get();
   for (;;) {
     av_packet_unref(pkt);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -42,8 +43,21 @@ class MediaInput {
   static core::Result<MediaInput> open(const std::filesystem::path& path, bool read_sample_data = true);
 
   const std::vector<InputTrack>& tracks() const { return tracks_; }
+  // The presentation's origin: the earliest first presentation time over all tracks, or 0 when
+  // none is negative (audio priming under an edit list). Every representation's media timeline is
+  // its presentation timeline moved by this same amount, so HLS, which has no
+  // presentationTimeOffset, plays audio, video and subtitles in sync. Until find_origin() it is a
+  // lower bound from the headers: the earliest first decode or start time of any track.
+  AVRational origin_time_base() const { return origin_tb_; }
+  int64_t origin() const { return origin_; }
   int64_t file_size() const { return file_size_; }
   const std::filesystem::path& path() const { return path_; }
+
+  // Reads ahead, at most `limit` samples (descriptors only, handed out again by next()), until every
+  // track has shown its first sample, and sets origin() to their earliest presentation time. When
+  // some track starts beyond the limit, origin() keeps its lower bound. Only for inputs opened
+  // without read_sample_data. Errors as next().
+  core::Status find_origin(size_t limit = 100000);
 
   // The next sample, or nullopt after the last one. InvalidInput when the media is corrupt or
   // truncated: a sample past the end of the file, fewer samples than the sample tables list,
@@ -60,6 +74,7 @@ class MediaInput {
  private:
   MediaInput() = default;
   core::Status check_complete() const;
+  core::Result<std::optional<InputSample>> read_next();
 
   std::filesystem::path path_;
   int64_t file_size_ = 0;
@@ -70,6 +85,9 @@ class MediaInput {
   std::vector<int> track_of_stream_;  // stream index -> track index, -1 when skipped
   std::vector<int64_t> delivered_;    // samples delivered per track
   std::vector<int64_t> last_dts_;
+  std::deque<InputSample> lookahead_;
+  int64_t origin_ = 0;
+  AVRational origin_tb_{1, 1};
 };
 
 }  // namespace ve::adapters::media

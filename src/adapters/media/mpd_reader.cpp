@@ -105,6 +105,7 @@ core::Result<std::vector<ManifestRepresentation>> read_manifest(const std::files
     if (!is(period, "Period")) continue;
     for (const xmlNode* set = period->children; set; set = set->next) {
       if (!is(set, "AdaptationSet")) continue;
+      if (attr(set, "contentType") == "text") continue;  // whole WebVTT files, not segmented media
       for (const xmlNode* rep = set->children; rep; rep = rep->next) {
         if (!is(rep, "Representation")) continue;
         auto r = read_representation(dir, set, rep);

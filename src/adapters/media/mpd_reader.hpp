@@ -22,7 +22,7 @@ struct ManifestRepresentation {
   std::vector<int64_t> segment_times;                 // S@t of each media segment
 };
 
-// Reads a static MPD that uses SegmentTemplate with SegmentTimeline (libxml2). InvalidInput when
+// Reads the audio and video representations of a static MPD that uses SegmentTemplate with SegmentTimeline (libxml2). InvalidInput when
 // the manifest is malformed or uses a form this packager does not write.
 core::Result<std::vector<ManifestRepresentation>> read_manifest(const std::filesystem::path& mpd);
 

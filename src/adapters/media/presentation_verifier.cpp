@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/media/presentation_verifier.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <unistd.h>
 
@@ -9,6 +12,7 @@
 #include "adapters/media/file_io.hpp"
 #include "adapters/media/media_input.hpp"
 #include "adapters/media/mpd_reader.hpp"
+#include "core/hls_reader.hpp"
 
 extern "C" {
 #include <libavutil/crc.h>
@@ -42,6 +46,7 @@ class DigestBuilder {
     return d;
   }
   AVRational time_base() const { return tb_; }
+  int64_t first_dts() const { return first_dts_; }
 
  private:
   AVRational tb_;
@@ -143,7 +148,12 @@ core::Result<TrackDigest> digest_representation(const ManifestRepresentation& re
   // For fragmented MP4 the demuxer sums every trun duration into the stream duration, which is
   // exact where a last packet's own duration is not reported.
   const AVStream* st = ctx->streams[0];
-  if (st->duration > 0) result.duration_seconds = static_cast<double>(st->duration) * st->time_base.num / st->time_base.den;
+  // That sum counts from media time zero, so the first decode time (the presentation's common
+  // shift, see RepresentationWriter) is taken off.
+  if (st->duration > 0) {
+    result.duration_seconds =
+        static_cast<double>(st->duration - digest.first_dts()) * st->time_base.num / st->time_base.den;
+  }
   return result;
 }
 
@@ -152,6 +162,48 @@ std::string describe(const TrackDigest& d) {
   std::snprintf(buf, sizeof buf, "%lld packets, %.6f s, crc %08x", static_cast<long long>(d.packets),
                 d.duration_seconds, d.crc);
   return buf;
+}
+
+
+core::Result<std::string> read_text(const std::filesystem::path& path) {
+  auto fd = open_for_reading(path);
+  if (!fd) return core::fail(fd.error());
+  std::string text;
+  char buf[1 << 14];
+  for (;;) {
+    const ssize_t got = ::read(fd->get(), buf, sizeof buf);
+    if (got < 0) return core::fail(core::Error::internal("cannot read " + path.string()));
+    if (got == 0) break;
+    text.append(buf, static_cast<size_t>(got));
+    if (text.size() > (size_t{64} << 20)) return core::fail(core::Error::invalid_input(path.string() + " is too large"));
+  }
+  return text;
+}
+
+// A URI of our own playlists: a file name in the presentation's folder, nothing else.
+core::Result<std::filesystem::path> local_file(const std::filesystem::path& dir, const std::string& uri) {
+  if (uri.empty() || uri.find('/') != std::string::npos || uri.find('\\') != std::string::npos || uri == "." ||
+      uri == ".." || uri.find(':') != std::string::npos) {
+    return core::fail(core::Error::invalid_input("playlist URI '" + uri + "' is not a file of the presentation"));
+  }
+  return dir / uri;
+}
+
+// The number at the end of a representation id ("audio12" -> 12): its input stream index.
+int input_index_of(const std::string& id) {
+  size_t at = id.size();
+  while (at > 0 && std::isdigit(static_cast<unsigned char>(id[at - 1]))) --at;
+  return at == id.size() ? -1 : std::atoi(id.c_str() + at);
+}
+
+core::Result<std::vector<TrackDigest>> digest_representations(const std::vector<ManifestRepresentation>& reps) {
+  std::vector<TrackDigest> out;
+  for (const ManifestRepresentation& rep : reps) {
+    auto d = digest_representation(rep);
+    if (!d) return core::fail(d.error());
+    out.push_back(*d);
+  }
+  return out;
 }
 
 }  // namespace
@@ -173,16 +225,56 @@ core::Result<std::vector<TrackDigest>> digest_input(const std::filesystem::path&
   return out;
 }
 
+core::Result<std::vector<ManifestRepresentation>> read_hls_presentation(const std::filesystem::path& master) {
+  auto text = read_text(master);
+  if (!text) return core::fail(text.error());
+  auto entries = core::parse_master_playlist(*text);
+  if (!entries) return core::fail(core::Error::invalid_input(master.string() + ": " + entries.error().message));
+  const std::filesystem::path dir = master.parent_path();
+  std::vector<ManifestRepresentation> reps;
+  for (const core::HlsMasterEntry& e : *entries) {
+    if (e.type == "SUBTITLES") continue;
+    const std::string id = std::filesystem::path(e.uri).stem().string();
+    bool seen = false;
+    for (const auto& r : reps) seen = seen || r.id == id;
+    if (seen) continue;
+    auto path = local_file(dir, e.uri);
+    if (!path) return core::fail(path.error());
+    auto playlist_text = read_text(*path);
+    if (!playlist_text) return core::fail(playlist_text.error());
+    auto files = core::parse_media_playlist(*playlist_text);
+    if (!files) return core::fail(core::Error::invalid_input(path->string() + ": " + files.error().message));
+    ManifestRepresentation rep;
+    rep.id = id;
+    auto init = local_file(dir, files->init_uri);
+    if (!init) return core::fail(init.error());
+    rep.init_segment = *init;
+    for (const std::string& uri : files->segment_uris) {
+      auto segment = local_file(dir, uri);
+      if (!segment) return core::fail(segment.error());
+      rep.media_segments.push_back(*segment);
+    }
+    reps.push_back(std::move(rep));
+  }
+  if (reps.empty()) return core::fail(core::Error::invalid_input(master.string() + " names no audio or video playlist"));
+  // In input order, as digest_input lists the tracks.
+  std::stable_sort(reps.begin(), reps.end(), [](const auto& a, const auto& b) {
+    return input_index_of(a.id) < input_index_of(b.id);
+  });
+  return reps;
+}
+
+core::Result<std::vector<TrackDigest>> digest_hls_presentation(const std::filesystem::path& master) {
+  auto reps = read_hls_presentation(master);
+  if (!reps) return core::fail(reps.error());
+  return digest_representations(*reps);
+}
+
 core::Result<std::vector<TrackDigest>> digest_presentation(const std::filesystem::path& manifest) {
+  if (manifest.extension() == ".m3u8") return digest_hls_presentation(manifest);
   auto reps = read_manifest(manifest);
   if (!reps) return core::fail(reps.error());
-  std::vector<TrackDigest> out;
-  for (const ManifestRepresentation& rep : *reps) {
-    auto d = digest_representation(rep);
-    if (!d) return core::fail(d.error());
-    out.push_back(*d);
-  }
-  return out;
+  return digest_representations(*reps);
 }
 
 core::Status verify_presentation(const std::filesystem::path& input, const std::filesystem::path& manifest) {

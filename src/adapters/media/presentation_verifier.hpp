@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "adapters/media/mpd_reader.hpp"
 #include "core/error.hpp"
 
 namespace ve::adapters::media {
@@ -21,11 +22,18 @@ struct TrackDigest {
 // Digest of each audio/video track of an input file, in track order.
 core::Result<std::vector<TrackDigest>> digest_input(const std::filesystem::path& input);
 
-// Digest of each representation of a presentation: its manifest is read, and each representation's
-// init segment and media segments, joined in manifest order, are demuxed by libavformat.
+// The audio and video representations an HLS master playlist reaches (variants and EXT-X-MEDIA
+// renditions, each once, subtitles left out), with the files of their media playlists, in input
+// track order. Only file names in the master's folder are accepted as URIs.
+core::Result<std::vector<ManifestRepresentation>> read_hls_presentation(const std::filesystem::path& master);
+
+// Digest of each representation of a presentation: its manifest (an MPD, or an HLS master
+// playlist when the name ends in .m3u8) is read, and each representation's init segment and media
+// segments, joined in manifest order, are demuxed by libavformat.
 core::Result<std::vector<TrackDigest>> digest_presentation(const std::filesystem::path& manifest);
 
-// Compares both digests track by track. InvalidInput naming the first difference.
+// Compares both digests track by track (manifest: manifest.mpd or master.m3u8). InvalidInput
+// naming the first difference.
 core::Status verify_presentation(const std::filesystem::path& input, const std::filesystem::path& manifest);
 
 }  // namespace ve::adapters::media

@@ -36,12 +36,15 @@ int64_t seconds_to_ticks(double seconds, AVRational tb) {
 
 RepresentationWriter::RepresentationWriter(core::TrackDescription description, AVRational input_time_base,
                                            AVRational output_time_base, double segment_seconds,
-                                           std::filesystem::path folder, int input_fd)
+                                           std::filesystem::path folder, int input_fd, int64_t origin,
+                                           AVRational origin_time_base)
     : input_tb_(input_time_base),
       output_tb_(output_time_base),
       planner_(seconds_to_ticks(segment_seconds, output_time_base)),
       folder_(std::move(folder)),
-      input_fd_(input_fd) {
+      input_fd_(input_fd),
+      origin_(std::min<int64_t>(0, av_rescale_q_rnd(origin, origin_time_base, output_time_base,
+                                                    static_cast<AVRounding>(AV_ROUND_DOWN | AV_ROUND_PASS_MINMAX)))) {
   description.timescale = static_cast<uint32_t>(output_time_base.den);
   packaged_.id = core::representation_id(description.kind, description.input_index);
   packaged_.track = std::move(description);
@@ -60,10 +63,11 @@ core::Status RepresentationWriter::add(const InputSample& s) {
   }
   if (!started_) {
     started_ = true;
-    shift_ = std::min<int64_t>(0, std::min(dts, pts));
+    delay_ = pts - dts;
+    shift_ = std::min(origin_, pts);
     packaged_.presentation_time_offset = -shift_;
   }
-  const int64_t decode_time = dts - shift_;
+  const int64_t decode_time = dts + delay_ - shift_;  // >= 0: it increases from pts - shift_ >= 0
   if (!pending_.empty() && decode_time <= pending_.back().decode_time) {
     return core::fail(core::Error::invalid_input("track " + std::to_string(packaged_.track.input_index) +
                                                  ": decode times collide after rescaling"));

@@ -13,13 +13,19 @@ namespace ve::adapters::media {
 
 // Cuts one track's samples into numbered fMP4 media segments in a folder, copying sample bytes
 // straight from the input file. Holds only the current segment's sample descriptors, never their
-// data. Timing: decode times are shifted so the first is >= 0 and the shift becomes the
-// representation's presentationTimeOffset, so media time t plays at presentation time t - offset
-// exactly as in the input (the input's own edit-list-adjusted timeline). One thread at a time.
+// data. Timing (the CMAF way): media time is presentation time moved by the presentation's common
+// origin (MediaInput::origin, <= 0), the same for every track; decode times are delayed by the first
+// sample's composition offset so that the first sample's decode and presentation times coincide,
+// and B-frames then have negative composition offsets (trun version 1). So the first frame is at the
+// start of the media timeline, audio and video keep the input's relative timing, and the origin
+// becomes each representation's presentationTimeOffset (0 for most files). Only a track starting
+// before that origin (which start times rule out for well-formed files) falls back to its own.
+// One thread at a time.
 class RepresentationWriter {
  public:
   RepresentationWriter(core::TrackDescription description, AVRational input_time_base, AVRational output_time_base,
-                       double segment_seconds, std::filesystem::path folder, int input_fd);
+                       double segment_seconds, std::filesystem::path folder, int input_fd, int64_t origin = 0,
+                       AVRational origin_time_base = {1, 1});
 
   core::Status add(const InputSample& sample);
   // Writes the last segment. InvalidInput when the track had no samples.
@@ -44,8 +50,10 @@ class RepresentationWriter {
   core::SegmentPlanner planner_;
   std::filesystem::path folder_;
   int input_fd_;
+  int64_t origin_;  // output ticks, <= 0
   bool started_ = false;
   int64_t shift_ = 0;  // output ticks subtracted from input times
+  int64_t delay_ = 0;  // output ticks added to decode times: the first sample's composition offset
   int64_t last_duration_ = 0;
   std::vector<Pending> pending_;
   uint64_t bytes_ = 0;

@@ -1,13 +1,17 @@
-// Real-browser playback test: packages an MP4 with video-encoder, serves the DASH
-// presentation over HTTP and plays it to the end with dash.js in headless Chromium.
+// Real-browser playback test: packages an MP4 with video-encoder, serves the presentation over
+// HTTP and plays it to the end in headless Chromium, with dash.js (manifest.mpd) or hls.js
+// (master.m3u8).
 //
-// Usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4>
+// Usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4 | generated:subtitles> [dash|hls]
+// "generated:subtitles" makes a 6 s input with ffmpeg (video, audio and a French mov_text track
+// whose first cue is SUBTITLE_TEXT at 1.0 s); the test then also requires the player to expose
+// that cue in video.textTracks with the input's text and start time.
 // Exit code 0 on pass, 1 on fail; the last line is "1 passed, 0 failed" or "0 passed, 1 failed".
 // VE_TEST_SABOTAGE=delete-segment deletes a video media segment after packaging; it exists
 // only to prove that the test can fail.
 
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -19,14 +23,35 @@ const PLAYBACK_TIMEOUT_MS = 60_000;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync',
   '--autoplay-policy=no-user-gesture-required'];
-const CONTENT_TYPES = { '.mpd': 'application/dash+xml', '.mp4': 'video/mp4', '.m4s': 'video/mp4' };
-const DASH_JS = createRequire(import.meta.url).resolve('dashjs/dist/dash.all.min.js');
+const CONTENT_TYPES = {
+  '.mpd': 'application/dash+xml', '.mp4': 'video/mp4', '.m4s': 'video/mp4',
+  '.m3u8': 'application/vnd.apple.mpegurl', '.vtt': 'text/vtt',
+};
+const requireModule = createRequire(import.meta.url);
+const SCRIPTS = {
+  '/dash.all.min.js': requireModule.resolve('dashjs/dist/dash.all.min.js'),
+  '/hls.min.js': requireModule.resolve('hls.js/dist/hls.min.js'),
+};
+const SUBTITLE_TEXT = 'Bonjour, first cue';
+const SUBTITLE_START = 1.0;
 
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><link rel="icon" href="data:,">
-<script src="/dash.all.min.js"></script></head>
+<script src="/dash.all.min.js"></script><script src="/hls.min.js"></script></head>
 <body><script>
-window.play = (manifestUrl, duration, timeoutMs) => new Promise((resolve) => {
+// The first cue any text track holds, as {text, start}, or null.
+function firstCue(video) {
+  for (const track of video.textTracks) {
+    if (track.mode === 'disabled') track.mode = 'hidden';
+    if (track.cues && track.cues.length) {
+      let first = track.cues[0];
+      for (const c of track.cues) if (c.startTime < first.startTime) first = c;
+      return { text: first.text, start: first.startTime, kind: track.kind, language: track.language };
+    }
+  }
+  return null;
+}
+window.play = (manifestUrl, kind, duration, timeoutMs) => new Promise((resolve) => {
   const errors = [];
   let ended = false;
   const video = document.createElement('video');
@@ -37,16 +62,35 @@ window.play = (manifestUrl, duration, timeoutMs) => new Promise((resolve) => {
     const e = video.error;
     errors.push('video error: code ' + (e && e.code) + ' ' + (e && e.message));
   });
-  const player = dashjs.MediaPlayer().create();
-  player.on(dashjs.MediaPlayer.events.ERROR, (ev) => {
-    const e = ev.error || {};
-    errors.push('dash.js ERROR ' + (e.code !== undefined ? e.code : '') + ': ' + (e.message || JSON.stringify(ev)));
-  });
-  player.initialize(video, manifestUrl, true);
+  let player;
+  if (kind === 'hls') {
+    player = new Hls({ renderTextTracksNatively: true });
+    player.on(Hls.Events.ERROR, (_, d) => {
+      errors.push('hls.js ' + (d.fatal ? 'FATAL ' : '') + d.type + ': ' + d.details + (d.error ? ' ' + d.error.message : ''));
+    });
+    player.on(Hls.Events.SUBTITLE_TRACKS_UPDATED, () => {
+      if (player.subtitleTracks.length) { player.subtitleTrack = 0; player.subtitleDisplay = true; }
+    });
+    player.loadSource(manifestUrl);
+    player.attachMedia(video);
+    video.play().catch((e) => errors.push('play(): ' + e.message));
+    player.destroyPlayer = () => player.destroy();
+  } else {
+    player = dashjs.MediaPlayer().create();
+    player.on(dashjs.MediaPlayer.events.ERROR, (ev) => {
+      const e = ev.error || {};
+      errors.push('dash.js ERROR ' + (e.code !== undefined ? e.code : '') + ': ' + (e.message || JSON.stringify(ev)));
+    });
+    player.initialize(video, manifestUrl, true);
+    player.enableText(true);
+    player.destroyPlayer = () => player.reset();
+  }
+  let cue = null;
   const started = Date.now();
   let firstErrorAt = 0;
   const timer = setInterval(() => {
     if (errors.length && !firstErrorAt) firstErrorAt = Date.now();
+    cue = cue || firstCue(video);
     const reachedEnd = ended || video.currentTime >= duration - 0.1;
     const timedOut = Date.now() - started > timeoutMs;
     const gaveUp = firstErrorAt && Date.now() - firstErrorAt > 2000;
@@ -55,8 +99,8 @@ window.play = (manifestUrl, duration, timeoutMs) => new Promise((resolve) => {
     const q = video.getVideoPlaybackQuality();
     resolve({ ended, timedOut: !reachedEnd && timedOut, currentTime: video.currentTime,
       videoDuration: video.duration, totalVideoFrames: q.totalVideoFrames,
-      droppedVideoFrames: q.droppedVideoFrames, errors });
-    player.reset();
+      droppedVideoFrames: q.droppedVideoFrames, errors, cue: cue || firstCue(video) });
+    player.destroyPlayer();
   }, 100);
 });
 </script></body></html>`;
@@ -77,6 +121,19 @@ function probe(input) {
   return { frames, duration };
 }
 
+// A 6 s 320x240 video with AAC audio and a French mov_text subtitle track of three cues.
+function makeSubtitledInput(dir) {
+  const srt = path.join(dir, 'cues.srt');
+  writeFileSync(srt, `1\n00:00:01,000 --> 00:00:02,500\n${SUBTITLE_TEXT}\n\n` +
+    '2\n00:00:03,000 --> 00:00:04,000\nSecond cue\n\n3\n00:00:04,500 --> 00:00:05,500\nThird cue\n');
+  const out = path.join(dir, 'subtitled.mp4');
+  run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=25:duration=6',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=6', '-i', srt,
+    '-map', '0', '-map', '1', '-map', '2', '-c:v', 'libx264', '-preset', 'veryfast', '-g', '50', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-c:s', 'mov_text', '-metadata:s:s:0', 'language=fre', out]);
+  return out;
+}
+
 function sabotage(dir) {
   const segs = readdirSync(dir).filter((f) => f.endsWith('.m4s')).sort();
   const video = segs.filter((f) => f.includes('video'));
@@ -94,8 +151,8 @@ function serve(mediaDir, httpErrors) {
     const { pathname } = new URL(req.url, 'http://127.0.0.1');
     let file = null;
     let type = 'text/html; charset=utf-8';
-    if (pathname === '/dash.all.min.js') {
-      file = DASH_JS;
+    if (SCRIPTS[pathname]) {
+      file = SCRIPTS[pathname];
       type = 'text/javascript';
     } else if (pathname.startsWith('/media/')) {
       const name = pathname.slice('/media/'.length);
@@ -118,7 +175,7 @@ function serve(mediaDir, httpErrors) {
   });
 }
 
-async function main(binary, input) {
+async function main(binary, inputArg, kind) {
   const tmp = mkdtempSync(path.join(tmpdir(), 've-browser-'));
   let server;
   let browser;
@@ -129,6 +186,8 @@ async function main(binary, input) {
     process.exit(1); // playwright kills the browser process on exit
   }, OVERALL_TIMEOUT_MS);
   try {
+    const subtitled = inputArg === 'generated:subtitles';
+    const input = subtitled ? makeSubtitledInput(tmp) : inputArg;
     run(binary, ['package', input, '--out', tmp, '-q']);
     const mediaDir = path.join(tmp, path.parse(input).name);
     if (process.env.VE_TEST_SABOTAGE === 'delete-segment') sabotage(mediaDir);
@@ -144,8 +203,10 @@ async function main(binary, input) {
     page.on('pageerror', (e) => pageErrors.push(`page exception: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') console.log(`[browser console] ${m.text()}`); });
     await page.goto(`${base}/`, { timeout: 15_000 });
-    const r = await page.evaluate(([url, d, t]) => window.play(url, d, t),
-      [`${base}/media/manifest.mpd`, duration, PLAYBACK_TIMEOUT_MS]);
+    const manifest = kind === 'hls' ? 'master.m3u8' : 'manifest.mpd';
+    console.log(`player: ${kind === 'hls' ? 'hls.js' : 'dash.js'}, ${manifest}`);
+    const r = await page.evaluate(([url, k, d, t]) => window.play(url, k, d, t),
+      [`${base}/media/${manifest}`, kind, duration, PLAYBACK_TIMEOUT_MS]);
 
     console.log(`frames decoded: ${r.totalVideoFrames} / input frames: ${frames}` +
       ` (need >= ${Math.ceil(0.9 * frames)}), dropped: ${r.droppedVideoFrames}`);
@@ -155,6 +216,13 @@ async function main(binary, input) {
     if (r.timedOut) failures.push(`playback did not reach the end within ${PLAYBACK_TIMEOUT_MS / 1000} s`);
     if (!r.ended && r.currentTime < duration - 0.25) failures.push('playback did not reach the end');
     if (r.totalVideoFrames < 0.9 * frames) failures.push('too few video frames decoded');
+    if (subtitled) {
+      console.log(`first cue: ${JSON.stringify(r.cue)} (input: "${SUBTITLE_TEXT}" at ${SUBTITLE_START} s)`);
+      if (!r.cue) failures.push('no subtitle cue reached video.textTracks');
+      else if (r.cue.text !== SUBTITLE_TEXT || Math.abs(r.cue.start - SUBTITLE_START) > 0.05) {
+        failures.push(`first cue is "${r.cue.text}" at ${r.cue.start} s, not "${SUBTITLE_TEXT}" at ${SUBTITLE_START} s`);
+      }
+    }
     for (const f of failures) console.log(`FAIL: ${f}`);
     return failures.length === 0;
   } finally {
@@ -166,14 +234,14 @@ async function main(binary, input) {
   }
 }
 
-const [binary, input] = process.argv.slice(2);
-if (!binary || !input) {
-  console.error('usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4>');
+const [binary, input, kind = 'dash'] = process.argv.slice(2);
+if (!binary || !input || !['dash', 'hls'].includes(kind)) {
+  console.error('usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4 | generated:subtitles> [dash|hls]');
   process.exit(1);
 }
 let ok = false;
 try {
-  ok = await main(path.resolve(binary), path.resolve(input));
+  ok = await main(path.resolve(binary), input.startsWith('generated:') ? input : path.resolve(input), kind);
 } catch (e) {
   console.log(`FAIL: ${e.message}`);
 }

@@ -36,6 +36,19 @@ TEST(Config, DefaultsRunEverythingLocally) {
   EXPECT_EQ(c->amqp.prefetch, 1);
 }
 
+TEST(Config, OutputFormatsDefaultToBothAndNameTheVariableWhenWrong) {
+  auto c = load_config({});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->output_formats, (OutputFormats{true, true}));
+  c = load_config({{"OUTPUT_FORMATS", "hls"}});
+  ASSERT_TRUE(c) << c.error().message;
+  EXPECT_EQ(c->output_formats, (OutputFormats{false, true}));
+  c = load_config({{"OUTPUT_FORMATS", "dash,smooth"}});
+  ASSERT_FALSE(c);
+  EXPECT_NE(c.error().message.find("OUTPUT_FORMATS"), std::string::npos) << c.error().message;
+  EXPECT_NE(c.error().message.find("smooth"), std::string::npos) << c.error().message;
+}
+
 TEST(Config, ReadsTheSeedVariables) {
   auto c = load_config({{"DB_TYPE", "postgres"},
                         {"DSN", "postgresql://u:secret@127.0.0.1:5433/db"},

@@ -82,5 +82,18 @@ TEST(Mpd, IntegerFrameRateAndSquarePixelsByDefault) {
   EXPECT_TRUE(contains(mpd, "par=\"16:9\""));
 }
 
+TEST(Mpd, SubtitleTracksAreTextAdaptationSetsWithTheirWebVttFile) {
+  const std::string mpd = render_mpd({video_track(), audio_track()}, 4.0, {{"text2", "fre", 1000}});
+  const size_t set = mpd.find("contentType=\"text\"");
+  ASSERT_NE(set, std::string::npos) << mpd;
+  EXPECT_GT(set, mpd.find("audio1"));  // after the media sets
+  EXPECT_TRUE(contains(mpd, "<AdaptationSet id=\"2\" contentType=\"text\" mimeType=\"text/vtt\" lang=\"fre\">"));
+  EXPECT_TRUE(contains(mpd, "<Role schemeIdUri=\"urn:mpeg:dash:role:2011\" value=\"subtitle\"/>"));
+  // 1000 bytes over the 10 s presentation.
+  EXPECT_TRUE(contains(mpd, "<Representation id=\"text2\" bandwidth=\"800\">"));
+  EXPECT_TRUE(contains(mpd, "<BaseURL>text2.vtt</BaseURL>"));
+  EXPECT_EQ(render_mpd({video_track()}, 4.0).find("text/vtt"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace ve::core

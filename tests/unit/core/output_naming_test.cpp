@@ -28,6 +28,13 @@ TEST(SegmentNames, ExpandFromTheTemplatesTheManifestUses) {
   EXPECT_EQ(media_segment_name("audio1", 123456), "seg-audio1-123456.m4s");
 }
 
+TEST(SegmentNames, HlsPlaylistsAndWebVttFiles) {
+  EXPECT_EQ(hls_playlist_name("video0"), "video0.m3u8");
+  EXPECT_EQ(webvtt_file_name("text2"), "text2.vtt");
+  EXPECT_EQ(webvtt_segment_name("text2", 1), "seg-text2-00001.vtt");
+  EXPECT_EQ(webvtt_segment_name("text2", 123456), "seg-text2-123456.vtt");
+}
+
 TEST(ExpandTemplate, HandlesIdentifiersAndRejectsUnknownOnes) {
   EXPECT_EQ(*expand_template("a-$Number$-$$-$RepresentationID$", "v", 12), "a-12-$-v");
   EXPECT_EQ(*expand_template("$Number%03d$", "v", 5), "005");

@@ -44,6 +44,8 @@ TEST(ContentType, ByExtension) {
   EXPECT_STREQ(content_type_for("seg-video0-00001.m4s"), "video/iso.segment");
   EXPECT_STREQ(content_type_for("init-video0.mp4"), "video/mp4");
   EXPECT_STREQ(content_type_for("x.m3u8"), "application/vnd.apple.mpegurl");
+  EXPECT_STREQ(content_type_for("a/seg-text2-00001.vtt"), "text/vtt");
+  EXPECT_STREQ(content_type_for("a/poster.jpg"), "image/jpeg");
   EXPECT_STREQ(content_type_for("x.bin"), "application/octet-stream");
 }
 
