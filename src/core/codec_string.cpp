@@ -68,9 +68,22 @@ Result<std::string> aac_codecs(std::span<const uint8_t> c) {
   return "mp4a.40." + std::to_string(aot);
 }
 
+// DASH-IF IOP and mp4ra: a DTS sample entry's 4CC is its codecs value; as 'mp4a' it is the object type.
+Result<std::string> dts_codecs(std::string_view carried_entry) {
+  if (carried_entry.empty()) return std::string("mp4a.a9");
+  if (!is_dts_sample_entry(carried_entry)) {
+    return fail(Error::invalid_input("DTS in a '" + std::string(carried_entry) + "' sample entry has no codecs value"));
+  }
+  return std::string(carried_entry);
+}
+
 }  // namespace
 
-Result<std::string> codecs_parameter(Codec codec, std::span<const uint8_t> config) {
+bool is_dts_sample_entry(std::string_view type) {
+  return type == "dtsc" || type == "dtsh" || type == "dtse" || type == "dtsl" || type == "dtsx";
+}
+
+Result<std::string> codecs_parameter(Codec codec, std::span<const uint8_t> config, const SampleEntryFacts& entry) {
   switch (codec) {
     case Codec::H264:
       if (config.size() < 4 || config[0] != 1) return fail(short_config("H.264 (avcC)"));
@@ -82,7 +95,11 @@ Result<std::string> codecs_parameter(Codec codec, std::span<const uint8_t> confi
     case Codec::Eac3: return std::string("ec-3");
     case Codec::Opus: return std::string("opus");
     case Codec::Flac: return std::string("fLaC");
-    case Codec::Mp3: return std::string("mp4a.6B");
+    case Codec::Mp3:
+    case Codec::Mp2: return std::string(entry.sample_rate > 24000 ? "mp4a.6B" : "mp4a.69");
+    case Codec::Dts: return dts_codecs(entry.carried_entry);
+    case Codec::TrueHd: return std::string("mlpa");
+    case Codec::Alac: return std::string("alac");
   }
   return fail(Error::internal("unhandled codec"));
 }

@@ -2,11 +2,11 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/mp4_boxes.hpp"
 
 namespace ve::core {
 
@@ -20,9 +20,6 @@ struct DeclaredTrack {
   uint32_t constant_sample_size = 0;  // stsz's sample_size: every sample has it; 0 when sizes are listed
   uint64_t edit_entries = 0;          // elst entry_count
 };
-
-// Reads exactly into.size() bytes at offset; false when the file has fewer.
-using ReadAt = std::function<bool(uint64_t offset, std::span<uint8_t> into)>;
 
 // Walks the boxes moov/trak/{tkhd, edts/elst, mdia/minf/stbl/{stsz, stz2}} of a file of file_size
 // bytes, reading only box headers and the few fields above (bounded: at most 100,000 boxes, nested

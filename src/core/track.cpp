@@ -25,6 +25,10 @@ const char* to_string(Codec codec) {
     case Codec::Opus: return "opus";
     case Codec::Flac: return "flac";
     case Codec::Mp3: return "mp3";
+    case Codec::Mp2: return "mp2";
+    case Codec::Dts: return "dts";
+    case Codec::TrueHd: return "truehd";
+    case Codec::Alac: return "alac";
   }
   return "unknown";
 }

@@ -9,8 +9,9 @@ namespace ve::core {
 // Text: subtitle tracks, which are converted to WebVTT rather than packaged as fMP4 samples.
 enum class MediaKind { Video, Audio, Text };
 
-// Codecs the packager can carry into fragmented MP4 without re-encoding.
-enum class Codec { H264, Hevc, Av1, Aac, Ac3, Eac3, Opus, Flac, Mp3 };
+// Codecs the packager can carry into fragmented MP4 without re-encoding. Mp2 and Mp3 stand for
+// MPEG-1/2 audio layers I-II and III (the MP4 demuxer reports any of them in 'mp4a' as MP3).
+enum class Codec { H264, Hevc, Av1, Aac, Ac3, Eac3, Opus, Flac, Mp3, Mp2, Dts, TrueHd, Alac };
 
 const char* to_string(MediaKind kind);
 const char* to_string(Codec codec);

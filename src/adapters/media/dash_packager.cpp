@@ -112,7 +112,7 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
     const InputTrack& track = in->tracks()[t];
     auto first_bytes = read_bytes(in->fd(), first.pos, first.size);
     if (!first_bytes) return core::fail(first_bytes.error());
-    auto init = build_init_segment(*track.stream, *first_bytes);
+    auto init = build_init_segment(*track.stream, *first_bytes, track.sample_entry);
     if (!init) return core::fail(init.error());
     writers[t].emplace(track.description, track.stream->time_base, init->time_base, options.segment_duration_seconds,
                        staging->path(), in->fd(), in->origin(), in->origin_time_base());

@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "core/sample_entry.hpp"
+
 extern "C" {
 #include <libavcodec/avcodec.h>
 }
@@ -38,7 +40,9 @@ struct DynamicBuffer {
   }
 };
 
-bool needs_a_frame(AVCodecID id) { return id == AV_CODEC_ID_AC3 || id == AV_CODEC_ID_EAC3; }
+bool needs_a_frame(AVCodecID id) {
+  return id == AV_CODEC_ID_AC3 || id == AV_CODEC_ID_EAC3 || id == AV_CODEC_ID_TRUEHD;
+}
 
 // Top-level boxes up to and including 'moov'.
 std::vector<uint8_t> header_boxes(const std::vector<uint8_t>& bytes) {
@@ -69,7 +73,8 @@ int write_one_sample(AVFormatContext* oc, std::span<const uint8_t> sample) {
 
 }  // namespace
 
-core::Result<InitSegment> build_init_segment(const AVStream& in, std::span<const uint8_t> first_sample) {
+core::Result<InitSegment> build_init_segment(const AVStream& in, std::span<const uint8_t> first_sample,
+                                             std::span<const uint8_t> own_sample_entry) {
   AVFormatContext* raw = nullptr;
   int rc = avformat_alloc_output_context2(&raw, nullptr, "mp4", nullptr);
   if (rc < 0) return core::fail(core::Error::internal("mp4 muxer unavailable: " + av_error_text(rc)));
@@ -81,6 +86,10 @@ core::Result<InitSegment> build_init_segment(const AVStream& in, std::span<const
   if ((rc = avcodec_parameters_copy(out->codecpar, in.codecpar)) < 0) return core::fail(muxer_error(in, "parameters", rc));
   // HEVC as 'hvc1' (parameter sets in the sample entry), which Apple and Chromium players expect.
   out->codecpar->codec_tag = in.codecpar->codec_id == AV_CODEC_ID_HEVC ? MKTAG('h', 'v', 'c', '1') : 0;
+  // A stream FFmpeg has no codec for (DTS:X) still needs an audio track around its own entry.
+  if (in.codecpar->codec_id == AV_CODEC_ID_NONE && !own_sample_entry.empty()) {
+    out->codecpar->codec_id = AV_CODEC_ID_DTS;
+  }
   out->time_base = in.time_base;
   out->disposition = in.disposition & AV_DISPOSITION_DEFAULT;
   if (const AVDictionaryEntry* lang = av_dict_get(in.metadata, "language", nullptr, 0)) {
@@ -118,6 +127,14 @@ core::Result<InitSegment> build_init_segment(const AVStream& in, std::span<const
   init.time_base = out->time_base;
   if (init.bytes.empty() || init.time_base.num != 1 || init.time_base.den <= 0) {
     return core::fail(core::Error::internal("track " + std::to_string(in.index) + ": muxer produced no init segment"));
+  }
+  if (!own_sample_entry.empty()) {
+    auto replaced = core::replace_first_sample_entry(init.bytes, own_sample_entry);
+    if (!replaced) {
+      return core::fail(core::Error::invalid_input("track " + std::to_string(in.index) +
+                                                   ": cannot carry its own sample entry: " + replaced.error().message));
+    }
+    init.bytes = std::move(*replaced);
   }
   return init;
 }

@@ -10,6 +10,7 @@
 #include "adapters/media/file_io.hpp"
 #include "core/codec_string.hpp"
 #include "core/mp4_sample_tables.hpp"
+#include "core/sample_entry.hpp"
 
 extern "C" {
 #include <libavcodec/avcodec.h>
@@ -22,8 +23,20 @@ namespace {
 using core::Error;
 using core::fail;
 
-std::optional<core::Codec> codec_of(AVCodecID id) {
-  switch (id) {
+// What "unsupported codec" errors list: every codec the packager carries into fMP4.
+constexpr const char* kSupportedCodecs =
+    "H.264, HEVC, AV1, AAC, AC-3, E-AC-3, Opus, FLAC, MP3, MP2, DTS, Dolby TrueHD, ALAC";
+
+std::string four_cc(uint32_t tag) {
+  std::string s(4, ' ');
+  for (int i = 0; i < 4; ++i) s[static_cast<size_t>(i)] = static_cast<char>((tag >> (8 * i)) & 0xff);
+  return s;
+}
+
+// Left out on purpose: Vorbis, which MP4 knows only by FFmpeg's unregistered object type 0xDD (no
+// codecs value, no player); PCM, for which FFmpeg 5.1's MP4 muxer has no sample entry.
+std::optional<core::Codec> codec_of(const AVCodecParameters& p) {
+  switch (p.codec_id) {
     case AV_CODEC_ID_H264: return core::Codec::H264;
     case AV_CODEC_ID_HEVC: return core::Codec::Hevc;
     case AV_CODEC_ID_AV1: return core::Codec::Av1;
@@ -33,6 +46,15 @@ std::optional<core::Codec> codec_of(AVCodecID id) {
     case AV_CODEC_ID_OPUS: return core::Codec::Opus;
     case AV_CODEC_ID_FLAC: return core::Codec::Flac;
     case AV_CODEC_ID_MP3: return core::Codec::Mp3;
+    case AV_CODEC_ID_MP2: return core::Codec::Mp2;
+    case AV_CODEC_ID_DTS: return core::Codec::Dts;
+    case AV_CODEC_ID_TRUEHD: return core::Codec::TrueHd;
+    case AV_CODEC_ID_ALAC: return core::Codec::Alac;
+    // FFmpeg 5.1 does not know DTS:X (DTS-UHD, ETSI TS 103 491) but its sample entry is DTS's,
+    // and carried whole.
+    case AV_CODEC_ID_NONE:
+      if (p.codec_type == AVMEDIA_TYPE_AUDIO && four_cc(p.codec_tag) == "dtsx") return core::Codec::Dts;
+      return std::nullopt;
     default: return std::nullopt;
   }
 }
@@ -53,18 +75,20 @@ std::string too_big_for_memory(const std::filesystem::path& path) {
          "samples)";
 }
 
+core::ReadAt reader_of(int fd) {
+  return [fd](uint64_t offset, std::span<uint8_t> into) {
+    auto bytes = read_bytes(fd, static_cast<int64_t>(offset), static_cast<uint32_t>(into.size()));
+    if (!bytes) return false;
+    std::copy(bytes->begin(), bytes->end(), into.begin());
+    return true;
+  };
+}
+
 // The tracks' declared sample tables; InvalidInput when they ask libavformat for far more memory
 // than the file could justify, before it allocates anything for them.
 core::Result<std::vector<core::DeclaredTrack>> declared_tracks(const std::filesystem::path& path, int fd,
                                                                int64_t file_size) {
-  const auto tracks = core::scan_declared_tracks(
-      [fd](uint64_t offset, std::span<uint8_t> into) {
-        auto bytes = read_bytes(fd, static_cast<int64_t>(offset), static_cast<uint32_t>(into.size()));
-        if (!bytes) return false;
-        std::copy(bytes->begin(), bytes->end(), into.begin());
-        return true;
-      },
-      static_cast<uint64_t>(file_size));
+  const auto tracks = core::scan_declared_tracks(reader_of(fd), static_cast<uint64_t>(file_size));
   if (auto ok = core::check_declared_tracks(tracks, static_cast<uint64_t>(file_size)); !ok) {
     return fail(Error::invalid_input(path.string() + ": " + ok.error().message));
   }
@@ -96,15 +120,34 @@ bool needs_stream_info(const AVStream* st) {
   return p->sample_rate <= 0 || p->ch_layout.nb_channels <= 0;
 }
 
+// DTS in one of its own sample entries: that entry, read from the file, for the init segment to
+// carry (empty for DTS as 'mp4a', which the muxer writes the same way).
+core::Result<std::vector<uint8_t>> carried_sample_entry(const std::filesystem::path& path, int fd, int64_t file_size,
+                                                        const AVStream* st, core::Codec codec) {
+  const std::string tag = four_cc(st->codecpar->codec_tag);
+  if (codec != core::Codec::Dts || !core::is_dts_sample_entry(tag)) return std::vector<uint8_t>{};
+  const std::string where = path.string() + ": track " + std::to_string(st->index);
+  auto entry = core::read_first_sample_entry(reader_of(fd), static_cast<uint64_t>(file_size),
+                                             static_cast<uint32_t>(st->id));
+  if (!entry) return fail(Error::invalid_input(where + ": " + entry.error().message));
+  if (core::sample_entry_type(*entry) != tag) {
+    return fail(Error::invalid_input(where + ": its first sample entry is '" + core::sample_entry_type(*entry) +
+                                     "', not the '" + tag + "' its samples were read as"));
+  }
+  return entry;
+}
+
 core::Result<core::TrackDescription> describe(const std::filesystem::path& path, const AVStream* st,
-                                              core::Codec codec) {
+                                              core::Codec codec, std::span<const uint8_t> own_entry) {
   const AVCodecParameters* p = st->codecpar;
   core::TrackDescription d;
   d.input_index = st->index;
   d.kind = core::media_kind_of(codec);
   d.codec = codec;
+  const std::string carried = core::sample_entry_type(own_entry);
   auto codecs = core::codecs_parameter(
-      codec, std::span<const uint8_t>(p->extradata, p->extradata ? static_cast<size_t>(p->extradata_size) : 0));
+      codec, std::span<const uint8_t>(p->extradata, p->extradata ? static_cast<size_t>(p->extradata_size) : 0),
+      core::SampleEntryFacts{p->sample_rate, carried});
   if (!codecs) {
     return fail(Error::invalid_input(path.string() + ": track " + std::to_string(st->index) + ": " +
                                      codecs.error().message));
@@ -183,21 +226,26 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, boo
       st->discard = AVDISCARD_ALL;
       continue;
     }
-    const auto codec = codec_of(st->codecpar->codec_id);
+    const auto codec = codec_of(*st->codecpar);
     if (!codec) {
+      const std::string tag = st->codecpar->codec_id == AV_CODEC_ID_NONE
+                                  ? " ('" + four_cc(st->codecpar->codec_tag) + "')"
+                                  : std::string();
       return fail(Error::invalid_input(path.string() + ": unsupported codec " +
-                                       avcodec_get_name(st->codecpar->codec_id) + " in track " + std::to_string(i) +
-                                       " (supported: H.264, HEVC, AV1, AAC, AC-3, E-AC-3, Opus, FLAC, MP3)"));
+                                       avcodec_get_name(st->codecpar->codec_id) + tag + " in track " +
+                                       std::to_string(i) + " (supported: " + kSupportedCodecs + ")"));
     }
     if (auto edits = check_edits_repeat_nothing(path, st, *declared); !edits) return fail(edits.error());
     if (needs_stream_info(st)) {
       return fail(Error::invalid_input(path.string() + ": track " + std::to_string(i) +
                                        " lacks its dimensions or audio format"));
     }
-    auto description = describe(path, st, *codec);
+    auto own_entry = carried_sample_entry(path, in.io_->fd(), in.file_size_, st, *codec);
+    if (!own_entry) return fail(own_entry.error());
+    auto description = describe(path, st, *codec, *own_entry);
     if (!description) return fail(description.error());
     in.track_of_stream_[i] = static_cast<int>(in.tracks_.size());
-    in.tracks_.push_back({std::move(*description), st});
+    in.tracks_.push_back({std::move(*description), st, std::move(*own_entry)});
     // A lower bound of the first presentation time: the first decode time, or the start time
     // avformat_find_stream_info reported (which leaves out priming samples).
     for (const int64_t t : {st->start_time, avformat_index_get_entries_count(st) > 0

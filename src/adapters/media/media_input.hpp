@@ -18,6 +18,10 @@ namespace ve::adapters::media {
 struct InputTrack {
   core::TrackDescription description;
   const AVStream* stream = nullptr;  // owned by the MediaInput's format context
+  // The input's own sample entry (a whole box), for the init segment to carry in place of the one
+  // libavformat's muxer writes; empty when the muxer's describes the stream. Only DTS in a 'dtsc',
+  // 'dtsh', 'dtse', 'dtsl' or 'dtsx' entry: the muxer would relabel it 'mp4a' (core DTS).
+  std::vector<uint8_t> sample_entry;
 };
 
 // One sample as stored in the input file: where its bytes are and when it plays.
@@ -37,7 +41,8 @@ struct InputSample {
 class MediaInput {
  public:
   // NotFound for a missing file; InvalidInput for an empty, unreadable, non-MP4 or corrupt file,
-  // no audio/video track, or a codec the packager cannot carry ("unsupported codec X").
+  // no audio/video track, or a codec the packager cannot carry ("unsupported codec X in track N
+  // (supported: ...)").
   // With read_sample_data false, sample bytes are not read where the file allows it (data() is
   // then meaningless): for callers that copy the bytes from the file themselves.
   static core::Result<MediaInput> open(const std::filesystem::path& path, bool read_sample_data = true);

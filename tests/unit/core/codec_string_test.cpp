@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <string_view>
 #include <vector>
 
 namespace ve::core {
@@ -60,7 +61,40 @@ TEST(CodecString, FixedStrings) {
   EXPECT_EQ(codecs(Codec::Eac3, {}), "ec-3");
   EXPECT_EQ(codecs(Codec::Opus, {}), "opus");
   EXPECT_EQ(codecs(Codec::Flac, {}), "fLaC");
-  EXPECT_EQ(codecs(Codec::Mp3, {}), "mp4a.6B");
+  EXPECT_EQ(codecs(Codec::TrueHd, {}), "mlpa");
+  EXPECT_EQ(codecs(Codec::Alac, {}), "alac");
+}
+
+// FFmpeg's muxer writes MPEG-1/2 audio as 'mp4a' with object type 0x6B (ISO/IEC 11172-3) above
+// 24 kHz and 0x69 (ISO/IEC 13818-3, the MPEG-2 low sample rates) otherwise, whatever the layer.
+TEST(CodecString, MpegAudioObjectTypeFollowsTheSampleRate) {
+  auto at = [](Codec c, int rate) {
+    auto r = codecs_parameter(c, {}, SampleEntryFacts{rate, {}});
+    return r ? *r : r.error().message;
+  };
+  EXPECT_EQ(at(Codec::Mp3, 48000), "mp4a.6B");
+  EXPECT_EQ(at(Codec::Mp3, 32000), "mp4a.6B");
+  EXPECT_EQ(at(Codec::Mp3, 22050), "mp4a.69");
+  EXPECT_EQ(at(Codec::Mp2, 44100), "mp4a.6B");
+  EXPECT_EQ(at(Codec::Mp2, 24000), "mp4a.69");
+  EXPECT_EQ(at(Codec::Mp2, 16000), "mp4a.69");
+}
+
+// DTS names the sample entry the init segment carries: its own 4CC, or mp4a's object type 0xA9.
+TEST(CodecString, DtsNamesItsSampleEntry) {
+  auto in = [](std::string_view entry) {
+    auto r = codecs_parameter(Codec::Dts, {}, SampleEntryFacts{48000, entry});
+    return r ? *r : "error: " + r.error().message;
+  };
+  EXPECT_EQ(in(""), "mp4a.a9");
+  for (const char* entry : {"dtsc", "dtsh", "dtse", "dtsl", "dtsx"}) {
+    EXPECT_EQ(in(entry), entry);
+    EXPECT_TRUE(is_dts_sample_entry(entry));
+  }
+  EXPECT_EQ(in("mp4a"), "error: DTS in a 'mp4a' sample entry has no codecs value");
+  EXPECT_EQ(in("DTS "), "error: DTS in a 'DTS ' sample entry has no codecs value");
+  EXPECT_FALSE(is_dts_sample_entry("mp4a"));
+  EXPECT_FALSE(is_dts_sample_entry("dts"));
 }
 
 }  // namespace
