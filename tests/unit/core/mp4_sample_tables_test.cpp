@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/mp4_sample_tables.hpp"
 
+#include "unit/core/box_bytes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,28 +13,7 @@
 namespace ve::core {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-// Bytes are appended by resizing first and then writing in place: GCC 12 at -O3 misreads the
-// growth path of push_back/insert on small vectors as out-of-bounds (-Wstringop-overflow and
-// -Wstringop-overread false positives) once these helpers are inlined.
-void append(Bytes& b, const uint8_t* data, size_t n) {
-  const size_t at = b.size();
-  b.resize(at + n);
-  std::copy_n(data, n, b.data() + at);
-}
-void append(Bytes& b, const Bytes& more) { append(b, more.data(), more.size()); }
-void append_type(Bytes& b, const char* type) { append(b, reinterpret_cast<const uint8_t*>(type), 4); }
-
-void put32(Bytes& b, uint64_t v) {
-  const uint8_t be[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
-                         static_cast<uint8_t>(v)};
-  append(b, be, 4);
-}
-void put64(Bytes& b, uint64_t v) {
-  put32(b, v >> 32);
-  put32(b, v & 0xffffffffu);
-}
+using namespace box_bytes;
 
 Bytes box(const char* type, const Bytes& payload) {
   Bytes b;
@@ -56,12 +37,6 @@ Bytes full_box(const char* type, uint8_t version, const std::vector<uint64_t>& f
   Bytes p{version, 0, 0, 0};
   for (uint64_t f : fields32) put32(p, f);
   return box(type, p);
-}
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts) append(out, p);
-  return out;
 }
 
 Bytes tkhd_v0(uint32_t id) { return full_box("tkhd", 0, {0, 0, id, 0, 0}); }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/sample_entry.hpp"
 
+#include "unit/core/box_bytes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,28 +13,7 @@
 namespace ve::core {
 namespace {
 
-using Bytes = std::vector<uint8_t>;
-
-// Appends by resizing first (GCC 12 -O3 false positives on push_back/insert; see mp4_sample_tables_test).
-void append(Bytes& b, const uint8_t* data, size_t n) {
-  const size_t at = b.size();
-  b.resize(at + n);
-  std::copy_n(data, n, b.data() + at);
-}
-void append(Bytes& b, const Bytes& more) { append(b, more.data(), more.size()); }
-void append_type(Bytes& b, const char* type) { append(b, reinterpret_cast<const uint8_t*>(type), 4); }
-
-void put32(Bytes& b, uint64_t v) {
-  const uint8_t be[4] = {static_cast<uint8_t>(v >> 24), static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
-                         static_cast<uint8_t>(v)};
-  append(b, be, 4);
-}
-
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts) append(out, p);
-  return out;
-}
+using namespace box_bytes;
 
 // How a test box writes its size: 32-bit, 64-bit (size field 1) or 0 (to the end of its parent).
 enum class Size { Small, Large, ToEnd };
