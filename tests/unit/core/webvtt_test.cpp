@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "core/webvtt.hpp"
 
+#include "unit/core/box_bytes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -9,11 +11,13 @@
 namespace ve::core {
 namespace {
 
+using namespace box_bytes;
+
 std::vector<uint8_t> box(const std::string& type, const std::vector<uint8_t>& body) {
-  const auto size = static_cast<uint32_t>(8 + body.size());
-  std::vector<uint8_t> out = {uint8_t(size >> 24), uint8_t(size >> 16), uint8_t(size >> 8), uint8_t(size)};
-  out.insert(out.end(), type.begin(), type.end());
-  out.insert(out.end(), body.begin(), body.end());
+  std::vector<uint8_t> out;
+  put32(out, 8 + body.size());
+  append_type(out, type.c_str());
+  append(out, body);
   return out;
 }
 
@@ -29,11 +33,7 @@ WebVttCue cue(int64_t start_us, int64_t end_us, std::string text, std::string id
 
 std::vector<uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
 
-std::vector<uint8_t> join(std::initializer_list<std::vector<uint8_t>> parts) {
-  std::vector<uint8_t> out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
-}
+std::vector<uint8_t> join(std::initializer_list<std::vector<uint8_t>> parts) { return cat(parts); }
 
 TEST(WebVttTimestamp, FormatsHoursMinutesSecondsMilliseconds) {
   EXPECT_EQ(webvtt_timestamp(0), "00:00:00.000");
@@ -187,14 +187,14 @@ TEST(WebVttParseWvtt, UnknownChildBoxesAreIgnoredAndTheFirstOfARepeatedOneCounts
 TEST(WebVttParseWvtt, SizeZeroRunsToTheEndAndLargeSizesAreRead) {
   std::vector<uint8_t> to_end = {0, 0, 0, 0, 'v', 't', 't', 'c'};
   const auto payl = box("payl", bytes("tail"));
-  to_end.insert(to_end.end(), payl.begin(), payl.end());
+  append(to_end, payl);
   auto a = parse_wvtt_sample(to_end);
   ASSERT_TRUE(a) << a.error().message;
   ASSERT_EQ(a->size(), 1u);
   EXPECT_EQ((*a)[0].text, "tail");
 
   std::vector<uint8_t> large = {0, 0, 0, 1, 'v', 't', 't', 'c', 0, 0, 0, 0, 0, 0, 0, uint8_t(16 + payl.size())};
-  large.insert(large.end(), payl.begin(), payl.end());
+  append(large, payl);
   auto b = parse_wvtt_sample(large);
   ASSERT_TRUE(b) << b.error().message;
   ASSERT_EQ(b->size(), 1u);
