@@ -151,9 +151,11 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
   summary.tracks = static_cast<int>(tracks.size());
   summary.duration_seconds = core::presentation_duration_seconds(tracks);
 
-  // Subtitle tracks, as WebVTT beside the media segments.
+  // Subtitle tracks, as WebVTT beside the media segments (a second, subtitle-only read of the
+  // input, made only when it has tracks besides audio and video).
   std::vector<SkippedTrack> skipped;
-  auto text_tracks = read_text_tracks(input, options.cancel, &skipped);
+  auto text_tracks = in->has_other_tracks() ? read_text_tracks(input, options.cancel, &skipped)
+                                            : core::Result<std::vector<TextTrack>>{};
   if (!text_tracks) return core::fail(named(input, text_tracks.error()));
   for (const SkippedTrack& k : skipped) {
     summary.skipped.push_back("track " + std::to_string(k.input_index) + ": " + k.reason);

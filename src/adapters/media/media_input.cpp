@@ -224,6 +224,7 @@ core::Result<MediaInput> MediaInput::open(const std::filesystem::path& path, boo
                        type == AVMEDIA_TYPE_AUDIO;
     if (!media) {
       st->discard = AVDISCARD_ALL;
+      in.other_tracks_ = true;
       continue;
     }
     const auto codec = codec_of(*st->codecpar);

@@ -56,6 +56,9 @@ class MediaInput {
   AVRational origin_time_base() const { return origin_tb_; }
   int64_t origin() const { return origin_; }
   int64_t file_size() const { return file_size_; }
+  // True when the input has tracks besides the audio and video ones (subtitles, timecode, cover
+  // art, data), which the packager leaves to read_text_tracks.
+  bool has_other_tracks() const { return other_tracks_; }
   const std::filesystem::path& path() const { return path_; }
 
   // Reads ahead, at most `limit` samples (descriptors only, handed out again by next()), until every
@@ -91,6 +94,7 @@ class MediaInput {
   std::vector<int64_t> delivered_;    // samples delivered per track
   std::vector<int64_t> last_dts_;
   std::deque<InputSample> lookahead_;
+  bool other_tracks_ = false;
   int64_t origin_ = 0;
   AVRational origin_tb_{1, 1};
 };
