@@ -252,6 +252,7 @@ TEST_F(S3BlobStoreTest, ContentTypesFollowTheExtension) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"p/manifest.mpd", "application/dash+xml"}, {"p/seg-1.m4s", "video/iso.segment"},
       {"p/init.mp4", "video/mp4"},                {"p/list.m3u8", "application/vnd.apple.mpegurl"},
+      {"p/seg-text2-00001.vtt", "text/vtt"},      {"p/poster.jpg", "image/jpeg"},
       {"p/other.dat", "application/octet-stream"}};
   for (const auto& [key, type] : cases) {
     ASSERT_TRUE(store.upload(dir / "f", "media", key));
