@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "adapters/media/file_io.hpp"
+#include "adapters/media/input_guards.hpp"
 #include "core/codec_string.hpp"
 #include "core/mp4_sample_tables.hpp"
 #include "core/sample_entry.hpp"
@@ -57,42 +58,6 @@ std::optional<core::Codec> codec_of(const AVCodecParameters& p) {
       return std::nullopt;
     default: return std::nullopt;
   }
-}
-
-// The largest block libav may allocate. Its sample index is one block per track (24 bytes a
-// sample): 128 MiB holds about 5.5 million samples, 25 hours of 60 fps video. Sample tables that
-// need more fail to open instead of taking the machine's memory.
-constexpr size_t kMaxLibavBlock = size_t{128} << 20;
-
-void limit_libav_allocations() {
-  static std::once_flag once;
-  std::call_once(once, [] { av_max_alloc(kMaxLibavBlock); });
-}
-
-std::string too_big_for_memory(const std::filesystem::path& path) {
-  return path.string() + ": its sample tables need more than " + std::to_string(kMaxLibavBlock >> 20) +
-         " MiB of memory for one table (corrupt or hostile sample tables, or a track of more than about 5 million "
-         "samples)";
-}
-
-core::ReadAt reader_of(int fd) {
-  return [fd](uint64_t offset, std::span<uint8_t> into) {
-    auto bytes = read_bytes(fd, static_cast<int64_t>(offset), static_cast<uint32_t>(into.size()));
-    if (!bytes) return false;
-    std::copy(bytes->begin(), bytes->end(), into.begin());
-    return true;
-  };
-}
-
-// The tracks' declared sample tables; InvalidInput when they ask libavformat for far more memory
-// than the file could justify, before it allocates anything for them.
-core::Result<std::vector<core::DeclaredTrack>> declared_tracks(const std::filesystem::path& path, int fd,
-                                                               int64_t file_size) {
-  const auto tracks = core::scan_declared_tracks(reader_of(fd), static_cast<uint64_t>(file_size));
-  if (auto ok = core::check_declared_tracks(tracks, static_cast<uint64_t>(file_size)); !ok) {
-    return fail(Error::invalid_input(path.string() + ": " + ok.error().message));
-  }
-  return tracks;
 }
 
 // After the demuxer applied the edit lists: an edit list may skip samples, never play one twice

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/media/text_tracks.hpp"
 
+#include "adapters/media/input_guards.hpp"
+
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -31,8 +33,6 @@ constexpr uint32_t kWvttTag = MKTAG('w', 'v', 't', 't');
 constexpr uint32_t kTimecodeTag = MKTAG('t', 'm', 'c', 'd');
 // The packager's bound on timestamps: beyond 2^53 ticks a time is a corrupt table, not a subtitle.
 constexpr int64_t kMaxTicks = int64_t{1} << 53;
-// libav's largest single allocation while this input is open (see media_input.cpp).
-constexpr size_t kMaxLibavBlock = size_t{128} << 20;
 
 struct CodecContextDeleter {
   void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
@@ -203,27 +203,13 @@ struct TrackReader {
   TextTrack track;
 };
 
-std::string too_big_for_memory_text(const std::filesystem::path& path) {
-  return path.string() + ": its sample tables need more than " + std::to_string(kMaxLibavBlock >> 20) +
-         " MiB of memory for one table (corrupt or hostile sample tables)";
-}
-
 // Refuses sample tables that would have libavformat allocate far more than the file justifies,
 // before it allocates anything (the same guard as MediaInput::open: this is a second demuxer).
 core::Status check_declared_sample_tables(const std::filesystem::path& path, int64_t file_size) {
   auto fd = open_for_reading(path);
   if (!fd) return fail(fd.error());
-  const auto tracks = core::scan_declared_tracks(
-      [&fd](uint64_t offset, std::span<uint8_t> into) {
-        auto bytes = read_bytes(fd->get(), static_cast<int64_t>(offset), static_cast<uint32_t>(into.size()));
-        if (!bytes) return false;
-        std::copy(bytes->begin(), bytes->end(), into.begin());
-        return true;
-      },
-      static_cast<uint64_t>(file_size));
-  if (auto ok = core::check_declared_tracks(tracks, static_cast<uint64_t>(file_size)); !ok) {
-    return fail(Error::invalid_input(path.string() + ": " + ok.error().message));
-  }
+  auto tracks = declared_tracks(path, fd->get(), file_size);
+  if (!tracks) return fail(tracks.error());
   return {};
 }
 
@@ -238,13 +224,12 @@ core::Result<InputContext> open_text_input(const std::filesystem::path& path) {
   if (ec) return fail(Error::invalid_input(path.string() + ": cannot read file size: " + ec.message()));
   if (size == 0) return fail(Error::invalid_input(path.string() + ": file is empty"));
   if (auto ok = check_declared_sample_tables(path, size); !ok) return fail(ok.error());
-  static std::once_flag once;
-  std::call_once(once, [] { av_max_alloc(kMaxLibavBlock); });
+  limit_libav_allocations();
   AVFormatContext* raw = nullptr;
   // "file:" so that a name with a colon is not taken for a protocol.
   const std::string url = "file:" + path.string();
   if (const int rc = avformat_open_input(&raw, url.c_str(), nullptr, nullptr); rc < 0) {
-    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory_text(path)));
+    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(path)));
     return fail(Error::invalid_input(path.string() + ": cannot open: " + av_error_text(rc)));
   }
   return InputContext(raw);
@@ -349,7 +334,7 @@ core::Result<std::vector<TextTrack>> read_tracks(const std::filesystem::path& in
     av_packet_unref(pkt);
     const int rc = av_read_frame(ctx->get(), pkt);
     if (rc == AVERROR_EOF) break;
-    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory_text(input)));
+    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(input)));
     if (rc < 0) return fail(Error::invalid_input(input.string() + ": cannot read subtitles: " + av_error_text(rc)));
     if (pkt->stream_index < 0 || static_cast<size_t>(pkt->stream_index) >= reader_of_stream.size()) continue;
     TrackReader* r = reader_of_stream[static_cast<size_t>(pkt->stream_index)];
