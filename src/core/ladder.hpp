@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.hpp"
+#include "core/track.hpp"
+
+namespace ve::core {
+
+// One rung of an encoding ladder: a picture height and an average bit rate (bits per second).
+struct Rung {
+  int height = 0;
+  int64_t bitrate = 0;
+  friend bool operator==(const Rung&, const Rung&) = default;
+};
+
+// --renditions / RENDITIONS: "source" (repackage only), "auto" (the default ladder capped at the
+// source, keeping a browser-safe source as its top rendition) or a list such as
+// "1080p:5000k,720p:2800k" (bit rates in bits per second, or with k or M).
+enum class RenditionMode { Source, Auto, List };
+struct RenditionsSetting {
+  RenditionMode mode = RenditionMode::Auto;
+  std::vector<Rung> rungs;  // List only: tallest first
+  friend bool operator==(const RenditionsSetting&, const RenditionsSetting&) = default;
+};
+
+// InvalidInput naming the bad part: an unknown word, a height that is not an even number from 16
+// to 4320 followed by 'p', a bit rate outside 50k..200M, or a height listed twice.
+Result<RenditionsSetting> parse_renditions(std::string_view text);
+
+// The ladder `auto` uses, tallest first: 2160p:16000k, 1440p:9000k, 1080p:5000k, 720p:2800k,
+// 480p:1400k, 360p:800k.
+const std::vector<Rung>& default_ladder();
+
+// What the planner needs to know of the source's video.
+struct SourceVideo {
+  int width = 0;   // coded picture size
+  int height = 0;
+  Rational sample_aspect_ratio{1, 1};
+  int rotation = 0;  // clockwise degrees the picture is displayed rotated by: 0, 90, 180 or 270
+  Codec codec = Codec::H264;
+  int h264_profile = 100;  // profile_idc: 66 Baseline, 77 Main, 100 High, 110 High 10, ...
+  int bit_depth = 8;
+  bool chroma_420 = true;
+  bool interlaced = false;
+  int64_t bitrate = 0;  // average, bits per second; 0 when unknown
+};
+
+struct PictureSize {
+  int width = 0;
+  int height = 0;
+  friend bool operator==(const PictureSize&, const PictureSize&) = default;
+};
+
+// The size the source is shown at: the sample aspect ratio applied to the width, then the rotation
+// (90 and 270 swap width and height).
+PictureSize display_size(const SourceVideo& source);
+
+// The even width that keeps `display`'s aspect ratio at `height` (square pixels), at least 2.
+int even_width_for(int height, PictureSize display);
+
+// One planned video rendition. keep_source: the source's own packets, not encoded.
+struct PlannedRendition {
+  PictureSize size;
+  int64_t bitrate = 0;  // average; maxrate 1.5x and bufsize 2x (encoded renditions only)
+  int64_t maxrate = 0;
+  int64_t bufsize = 0;
+  bool keep_source = false;
+  friend bool operator==(const PlannedRendition&, const PlannedRendition&) = default;
+};
+
+// Browser-safe as it is: H.264 of at most High profile (Constrained Baseline, Main or High),
+// 8-bit 4:2:0, progressive, and a bit rate at most 1.5x `rung_bitrate` (unknown counts as safe).
+bool is_browser_safe(const SourceVideo& source, int64_t rung_bitrate);
+
+// The renditions for a source, tallest first. Rungs taller than the displayed source are dropped,
+// never upscaled; a source shorter than every rung gets one rendition at its own (even) size with
+// the smallest rung's bit rate. `auto` plans the default ladder so, and when the source is
+// browser-safe against the rung that would apply to its height (the shortest rung at least as
+// tall, else the tallest), keeps the source as the top rendition and encodes only the rungs below
+// it. `source` plans one kept rendition.
+std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const RenditionsSetting& setting);
+
+// The lowest H.264 level (level_idc: 30 for 3.0, 41 for 4.1, ...) whose limits (ITU-T H.264
+// Table A-1: frame size in macroblocks, its sides, macroblocks per second, High-profile bit rate
+// and CPB size) fit the picture, the frame rate and the VBV settings; 0 when none does.
+int h264_level(PictureSize size, Rational frame_rate, int64_t maxrate, int64_t bufsize);
+
+}  // namespace ve::core
