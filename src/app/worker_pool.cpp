@@ -79,8 +79,11 @@ size_t run_workers(ports::JobSource& source, const JobProcessor& processor, int 
                    const ShutdownPolicy& policy) {
   auto crew = std::make_shared<Crew>();
   std::vector<std::thread> threads;
-  crew->running = std::max(1, workers);
-  for (int i = 0; i < crew->running; ++i) {
+  // The count is read from a local: the threads decrement crew->running (under the mutex) as soon
+  // as they end, which may be before this loop has started them all.
+  const int count = std::max(1, workers);
+  crew->running = count;
+  for (int i = 0; i < count; ++i) {
     threads.emplace_back([&source, &processor, stop, crew] {
       worker_loop(source, processor, stop, *crew);
       std::lock_guard lock(crew->mutex);
