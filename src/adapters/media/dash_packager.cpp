@@ -42,10 +42,6 @@ double longest_segment_seconds(const std::vector<core::PackagedTrack>& tracks) {
   return longest;
 }
 
-core::Status write_text(const std::filesystem::path& path, const std::string& text) {
-  return write_file(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-}
-
 // Every media playlist, then master.m3u8; the bytes written.
 core::Result<uint64_t> write_hls_playlists(const std::filesystem::path& folder,
                                            const std::vector<core::PackagedTrack>& tracks,
@@ -53,7 +49,7 @@ core::Result<uint64_t> write_hls_playlists(const std::filesystem::path& folder,
   uint64_t bytes = 0;
   const auto write = [&](const std::string& name, const std::string& text) -> core::Status {
     bytes += text.size();
-    return write_text(folder / name, text);
+    return write_text_file(folder / name, text);
   };
   for (const core::PackagedTrack& t : tracks) {
     const std::string playlist = core::render_media_playlist(core::media_playlist_of(t));
@@ -185,7 +181,7 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
     for (const auto& t : texts) files.push_back(t.file);
     const std::string mpd = core::render_mpd(
         tracks, std::max(options.segment_duration_seconds, longest_segment_seconds(tracks)), files);
-    if (auto ok = write_text(staging->path() / core::kManifestName, mpd); !ok) return core::fail(ok.error());
+    if (auto ok = write_text_file(staging->path() / core::kManifestName, mpd); !ok) return core::fail(ok.error());
     summary.bytes += mpd.size();
   }
   if (options.formats.hls) {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "core/error.hpp"
@@ -52,5 +53,10 @@ core::Result<std::vector<uint8_t>> read_bytes(int fd, int64_t offset, uint32_t l
 
 // Writes a whole small file (manifest, init segment).
 core::Status write_file(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+
+// write_file for text (manifests, playlists, WebVTT).
+inline core::Status write_text_file(const std::filesystem::path& path, std::string_view text) {
+  return write_file(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
+}
 
 }  // namespace ve::adapters::media

@@ -10,10 +10,6 @@
 namespace ve::adapters::media {
 namespace {
 
-core::Status write_text_file(const std::filesystem::path& path, const std::string& text) {
-  return write_file(path, {reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-}
-
 // The cues on [0, end_us): later cues dropped, one crossing the end cut there.
 std::vector<core::WebVttCue> within_presentation(const std::vector<core::WebVttCue>& cues, int64_t end_us) {
   std::vector<core::WebVttCue> out;
