@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/ladder.hpp"
 #include "core/output_formats.hpp"
 
 namespace ve::ports {
@@ -20,6 +21,24 @@ struct PackageOptions {
   // Once a stop is requested, package() gives up within a few samples: Transient "cancelled",
   // nothing written.
   std::stop_token cancel;
+  // What to encode (packagers that only repackage ignore these): the video ladder, libx264's
+  // preset for the encoded rungs, and the AAC bit rate of encoded audio (bits per second).
+  core::RenditionsSetting renditions;
+  std::string x264_preset = "veryfast";
+  int64_t audio_bitrate = 128000;
+  // Encoder threads per rung; 0 lets libx264 choose.
+  int encoder_threads = 0;
+};
+
+// One representation of the presentation, as the summary reports it.
+struct RenditionSummary {
+  std::string id;  // representation id: "video0", "video0-720p", "audio1"
+  bool video = true;
+  bool encoded = false;  // false: the input's packets, byte for byte
+  int width = 0;
+  int height = 0;
+  int64_t bitrate = 0;  // measured average, bits per second
+  std::string codecs;   // RFC 6381
 };
 
 struct PackageSummary {
@@ -29,6 +48,10 @@ struct PackageSummary {
   uint64_t bytes = 0;     // bytes written, manifest and init segments included
   bool verified = false;
   std::vector<std::string> skipped;  // input tracks left out, each "track N: why"
+  std::vector<RenditionSummary> renditions;
+  int64_t frames_encoded = 0;  // video frames decoded and encoded (0 when nothing was encoded)
+  // Warnings a person should see, e.g. "3 of 240 video packets could not be decoded (concealed)".
+  std::vector<std::string> warnings;
 };
 
 // Called with the fraction done, 0..1, from the thread that runs package().
