@@ -235,6 +235,21 @@ Result<Config> load_config(const Settings& s) {
     if (!formats) return fail(bad("OUTPUT_FORMATS", formats.error().message));
     c.output_formats = *formats;
   }
+  if (const auto it = s.find("RENDITIONS"); it != s.end() && !it->second.empty()) {
+    auto renditions = parse_renditions(it->second);
+    if (!renditions) return fail(bad("RENDITIONS", renditions.error().message));
+    c.renditions = *renditions;
+  }
+  if (const auto it = s.find("X264_PRESET"); it != s.end() && !it->second.empty()) {
+    auto preset = parse_x264_preset(it->second);
+    if (!preset) return fail(bad("X264_PRESET", preset.error().message));
+    c.x264_preset = *preset;
+  }
+  if (const auto it = s.find("AUDIO_BITRATE"); it != s.end() && !it->second.empty()) {
+    auto rate = parse_audio_bitrate(it->second);
+    if (!rate) return fail(bad("AUDIO_BITRATE", rate.error().message));
+    c.audio_bitrate = *rate;
+  }
   c.amqp.prefetch = c.workers;
   return c;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/ladder.hpp"
 #include "core/output_formats.hpp"
 #include "core/storage_location.hpp"
 
@@ -73,6 +74,9 @@ struct Config {
   int upload_concurrency = 4;                    // CONCURRENCY_UPLOAD
   double segment_duration_seconds = 4.0;         // SEGMENT_DURATION
   OutputFormats output_formats;                  // OUTPUT_FORMATS: dash,hls (default) | dash | hls
+  RenditionsSetting renditions;                  // RENDITIONS: auto (default) | source | 1080p:5000k,...
+  std::string x264_preset = "veryfast";          // X264_PRESET
+  int64_t audio_bitrate = 128000;                // AUDIO_BITRATE: 128k
   int shutdown_grace_seconds = 60;               // SHUTDOWN_GRACE_SECONDS: jobs in progress may finish this long after SIGTERM
   AmqpSettings amqp;
   StorageSettings storage;

@@ -100,6 +100,32 @@ Result<RenditionsSetting> parse_renditions(std::string_view text) {
   return setting;
 }
 
+Result<int64_t> parse_audio_bitrate(std::string_view text) {
+  std::string_view rate = trim(text);
+  int64_t scale = 1;
+  if (!rate.empty() && (rate.back() == 'k' || rate.back() == 'K')) {
+    scale = 1000;
+    rate.remove_suffix(1);
+  }
+  const auto r = whole_number(rate);
+  if (!r || *r <= 0 || *r > 512'000 / scale || *r * scale < 32'000) {
+    return fail(Error::invalid_input("audio bit rate '" + std::string(text) + "' must be from 32k to 512k"));
+  }
+  return *r * scale;
+}
+
+Result<std::string> parse_x264_preset(std::string_view text) {
+  static const char* const kPresets[] = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+                                         "medium",    "slow",      "slower",   "veryslow", "placebo"};
+  const std::string_view name = trim(text);
+  for (const char* p : kPresets) {
+    if (equals_ignoring_case(name, p)) return std::string(p);
+  }
+  return fail(Error::invalid_input("x264 preset '" + std::string(text) +
+                                   "' is not one of ultrafast, superfast, veryfast, faster, fast, medium, slow, "
+                                   "slower, veryslow, placebo"));
+}
+
 const std::vector<Rung>& default_ladder() {
   static const std::vector<Rung> kLadder = {{2160, 16'000'000}, {1440, 9'000'000}, {1080, 5'000'000},
                                             {720, 2'800'000},   {480, 1'400'000},  {360, 800'000}};
@@ -120,10 +146,16 @@ int even_width_for(int height, PictureSize display) {
   return std::max(2, static_cast<int>(std::llround(exact / 2)) * 2);
 }
 
+bool keeps_audio(const SourceAudio& a, RenditionMode mode) {
+  if (mode == RenditionMode::Source) return true;
+  if (mode == RenditionMode::List) return false;
+  return a.codec == Codec::Aac && a.aac_object_type == 2 && a.channels >= 1 && a.channels <= 2;
+}
+
 bool is_browser_safe(const SourceVideo& s, int64_t rung_bitrate) {
   const bool profile_ok = s.h264_profile == 66 || s.h264_profile == 77 || s.h264_profile == 100;
   const bool rate_ok = s.bitrate <= 0 || s.bitrate * 2 <= rung_bitrate * 3;
-  return s.codec == Codec::H264 && profile_ok && s.bit_depth == 8 && s.chroma_420 && !s.interlaced && rate_ok;
+  return s.codec == Codec::H264 && profile_ok && s.bit_depth == 8 && s.chroma_420 && !s.interlaced && !s.hdr && s.rotation % 360 == 0 && rate_ok;
 }
 
 std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const RenditionsSetting& setting) {

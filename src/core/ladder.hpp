@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,12 @@ struct RenditionsSetting {
 // to 4320 followed by 'p', a bit rate outside 50k..200M, or a height listed twice.
 Result<RenditionsSetting> parse_renditions(std::string_view text);
 
+// --audio-bitrate / AUDIO_BITRATE: "128k", "96000", from 32k to 512k. InvalidInput otherwise.
+Result<int64_t> parse_audio_bitrate(std::string_view text);
+
+// --x264-preset / X264_PRESET: one of libx264's presets, ultrafast to placebo (any case).
+Result<std::string> parse_x264_preset(std::string_view text);
+
 // The ladder `auto` uses, tallest first: 2160p:16000k, 1440p:9000k, 1080p:5000k, 720p:2800k,
 // 480p:1400k, 360p:800k.
 const std::vector<Rung>& default_ladder();
@@ -42,13 +49,27 @@ struct SourceVideo {
   int height = 0;
   Rational sample_aspect_ratio{1, 1};
   int rotation = 0;  // clockwise degrees the picture is displayed rotated by: 0, 90, 180 or 270
-  Codec codec = Codec::H264;
+  // nullopt for a codec fMP4 cannot carry as it is, or a stream in a form it cannot (H.264 in
+  // Annex B, as MPEG-TS holds it): such a source is never kept.
+  std::optional<Codec> codec = Codec::H264;
   int h264_profile = 100;  // profile_idc: 66 Baseline, 77 Main, 100 High, 110 High 10, ...
   int bit_depth = 8;
   bool chroma_420 = true;
   bool interlaced = false;
+  bool hdr = false;  // PQ or HLG transfer: tone-mapped, never kept
   int64_t bitrate = 0;  // average, bits per second; 0 when unknown
 };
+
+// What the planner needs to know of a source's audio track.
+struct SourceAudio {
+  std::optional<Codec> codec;  // nullopt: a codec fMP4 cannot carry as it is, or an ADTS stream
+  int aac_object_type = 0;     // MPEG-4 audio object type: 2 for AAC-LC, 5 HE-AAC, ...
+  int channels = 0;
+};
+
+// Under auto an audio track is kept as it is when it is AAC-LC of one or two channels; otherwise
+// (and under a list) it is encoded to AAC-LC stereo 48 kHz. `source` keeps everything.
+bool keeps_audio(const SourceAudio& source, RenditionMode mode);
 
 struct PictureSize {
   int width = 0;
@@ -74,7 +95,7 @@ struct PlannedRendition {
 };
 
 // Browser-safe as it is: H.264 of at most High profile (Constrained Baseline, Main or High),
-// 8-bit 4:2:0, progressive, and a bit rate at most 1.5x `rung_bitrate` (unknown counts as safe).
+// 8-bit 4:2:0, progressive, SDR, not rotated (browsers ignore the flag in fMP4), and a bit rate at most 1.5x `rung_bitrate` (unknown counts as safe).
 bool is_browser_safe(const SourceVideo& source, int64_t rung_bitrate);
 
 // The renditions for a source, tallest first. Rungs taller than the displayed source are dropped,

@@ -42,17 +42,9 @@ void write_timeline(std::ostringstream& o, const PackagedTrack& p) {
   o << "          </SegmentTimeline>\n";
 }
 
-void write_adaptation_set(std::ostringstream& o, const PackagedTrack& p, size_t set_id) {
+void write_representation(std::ostringstream& o, const PackagedTrack& p) {
   const TrackDescription& t = p.track;
   const bool video = t.kind == MediaKind::Video;
-  o << "    <AdaptationSet id=\"" << set_id << "\" contentType=\"" << to_string(t.kind) << "\" mimeType=\""
-    << (video ? "video/mp4" : "audio/mp4") << "\" segmentAlignment=\"true\" startWithSAP=\"1\"";
-  if (!t.language.empty()) o << " lang=\"" << xml_escape(t.language) << '"';
-  if (video && t.width > 0 && t.height > 0) {
-    const Rational sar = t.sample_aspect_ratio.num > 0 ? t.sample_aspect_ratio : Rational{1, 1};
-    o << " par=\"" << ratio({t.width * sar.num, t.height * sar.den}, ':') << '"';
-  }
-  o << ">\n";
   o << "      <Representation id=\"" << xml_escape(p.id) << "\" codecs=\"" << xml_escape(t.codecs)
     << "\" bandwidth=\"" << std::max<uint64_t>(1, peak_bandwidth(p.segments, t.timescale)) << '"';
   if (video) {
@@ -71,7 +63,39 @@ void write_adaptation_set(std::ostringstream& o, const PackagedTrack& p, size_t 
   o << " initialization=\"" << kInitTemplate << "\" media=\"" << kMediaTemplate << "\" startNumber=\""
     << kFirstSegmentNumber << "\">\n";
   write_timeline(o, p);
-  o << "        </SegmentTemplate>\n      </Representation>\n    </AdaptationSet>\n";
+  o << "        </SegmentTemplate>\n      </Representation>\n";
+}
+
+Rational picture_aspect(const TrackDescription& t) {
+  const Rational sar = t.sample_aspect_ratio.num > 0 ? t.sample_aspect_ratio : Rational{1, 1};
+  return reduce({t.width * sar.num, t.height * sar.den});
+}
+
+// One AdaptationSet for the representations of one input track (a ladder's renditions are
+// switchable: same content, aligned segments).
+void write_adaptation_set(std::ostringstream& o, const std::vector<const PackagedTrack*>& reps, size_t set_id) {
+  const TrackDescription& t = reps.front()->track;
+  const bool video = t.kind == MediaKind::Video;
+  o << "    <AdaptationSet id=\"" << set_id << "\" contentType=\"" << to_string(t.kind) << "\" mimeType=\""
+    << (video ? "video/mp4" : "audio/mp4") << "\" segmentAlignment=\"true\" startWithSAP=\"1\"";
+  if (!t.language.empty()) o << " lang=\"" << xml_escape(t.language) << '"';
+  if (video && t.width > 0 && t.height > 0) {
+    // par only when every representation shows the same shape (even-width rounding of the rungs
+    // can differ by a pixel), and the largest size for players that pick by it.
+    bool same_par = true;
+    int max_width = 0;
+    int max_height = 0;
+    for (const PackagedTrack* r : reps) {
+      same_par = same_par && picture_aspect(r->track) == picture_aspect(t);
+      max_width = std::max(max_width, r->track.width);
+      max_height = std::max(max_height, r->track.height);
+    }
+    if (same_par) o << " par=\"" << ratio(picture_aspect(t), ':') << '"';
+    if (reps.size() > 1) o << " maxWidth=\"" << max_width << "\" maxHeight=\"" << max_height << '"';
+  }
+  o << ">\n";
+  for (const PackagedTrack* r : reps) write_representation(o, *r);
+  o << "    </AdaptationSet>\n";
 }
 
 void write_text_adaptation_set(std::ostringstream& o, const PackagedTextFile& t, size_t set_id, double seconds) {
@@ -109,8 +133,20 @@ std::string render_mpd(const std::vector<PackagedTrack>& tracks, double min_buff
     << " type=\"static\" mediaPresentationDuration=\"" << duration << "\" minBufferTime=\""
     << iso_duration(min_buffer_seconds) << "\">\n"
     << "  <Period id=\"0\" start=\"PT0.000S\" duration=\"" << duration << "\">\n";
+  // Representations of the same input track and kind share a set, in the order given.
+  std::vector<std::vector<const PackagedTrack*>> sets;
+  for (const PackagedTrack& p : tracks) {
+    auto same = std::find_if(sets.begin(), sets.end(), [&](const auto& set) {
+      return set.front()->track.input_index == p.track.input_index && set.front()->track.kind == p.track.kind;
+    });
+    if (same == sets.end()) {
+      sets.push_back({&p});
+    } else {
+      same->push_back(&p);
+    }
+  }
   size_t set_id = 0;
-  for (const PackagedTrack& p : tracks) write_adaptation_set(o, p, set_id++);
+  for (const auto& set : sets) write_adaptation_set(o, set, set_id++);
   for (const PackagedTextFile& t : texts) write_text_adaptation_set(o, t, set_id++, seconds);
   o << "  </Period>\n</MPD>\n";
   return o.str();

@@ -29,7 +29,8 @@ struct PackagedTextFile {
 // Seconds of the presentation: the latest end of any track relative to its offset.
 double presentation_duration_seconds(const std::vector<PackagedTrack>& tracks);
 
-// A static MPEG-DASH manifest (ISO/IEC 23009-1, isoff-live profile): one AdaptationSet per track,
+// A static MPEG-DASH manifest (ISO/IEC 23009-1, isoff-live profile): one AdaptationSet per input
+// track (the renditions of an encoded ladder share their track's set, with segmentAlignment),
 // SegmentTemplate with SegmentTimeline, names from output_naming.hpp; then one text AdaptationSet
 // per subtitle track (contentType text, mimeType text/vtt, Role subtitle) whose Representation
 // names its whole WebVTT file in a BaseURL, cue times on the presentation timeline.

@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "adapters/media/dash_packager.hpp"
+#include "adapters/media/ladder_packager.hpp"
+#include "core/ladder.hpp"
 #include "app/batch_package.hpp"
 #include "main/console_progress.hpp"
 #include "main/service_commands.hpp"
@@ -24,6 +26,9 @@ struct PackageArgs {
   std::string formats = "dash,hls";
   bool verify = false;
   bool quiet = false;
+  std::string renditions = "auto";
+  std::string x264_preset = "veryfast";
+  std::string audio_bitrate = "128k";
 };
 
 int run_package(const PackageArgs& args) {
@@ -32,13 +37,26 @@ int run_package(const PackageArgs& args) {
     spdlog::error("--formats: {}", formats.error().message);
     return 2;
   }
+  const auto renditions = ve::core::parse_renditions(args.renditions);
+  const auto preset = ve::core::parse_x264_preset(args.x264_preset);
+  const auto audio_bitrate = ve::core::parse_audio_bitrate(args.audio_bitrate);
+  for (const auto* bad : {renditions ? nullptr : &renditions.error(), preset ? nullptr : &preset.error(),
+                          audio_bitrate ? nullptr : &audio_bitrate.error()}) {
+    if (bad) {
+      spdlog::error("{}", bad->message);
+      return 2;
+    }
+  }
   std::vector<std::filesystem::path> inputs(args.inputs.begin(), args.inputs.end());
   const auto items = ve::app::plan_batch(inputs, args.out_dir);
   std::vector<std::string> names;
   for (const auto& p : inputs) names.push_back(p.filename().string());
 
-  ve::adapters::media::DashPackager packager;
+  ve::adapters::media::LadderPackager packager;
   ve::ports::PackageOptions options;
+  options.renditions = *renditions;
+  options.x264_preset = *preset;
+  options.audio_bitrate = *audio_bitrate;
   options.segment_duration_seconds = args.segment_duration;
   options.verify = args.verify;
   options.formats = *formats;
@@ -82,8 +100,8 @@ int main(int argc, char** argv) {
   cli.add_flag("--debug", debug, "Verbose logging, including libavformat's messages");
 
   PackageArgs args;
-  CLI::App* package = cli.add_subcommand("package", "Package MP4 files into DASH and HLS presentations, several at once");
-  package->add_option("inputs", args.inputs, "Input MP4 files")->required();
+  CLI::App* package = cli.add_subcommand("package", "Encode and package videos into DASH and HLS presentations, several at once");
+  package->add_option("inputs", args.inputs, "Input videos (MP4, MOV, MKV, WebM, MPEG-TS, ...)")->required();
   package->add_option("--out,-o", args.out_dir,
                       "Output folder; each input gets <out>/<name>/ with manifest.mpd and master.m3u8")
       ->required();
@@ -93,6 +111,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.1, 600.0));
   package->add_option("--formats", args.formats,
                       "Manifests over the one set of segments: dash,hls (default), dash or hls");
+  package->add_option("--renditions", args.renditions,
+                      "auto (default: the ladder 2160p..360p capped at the source, keeping a browser-safe source "
+                      "as the top rendition), source (repackage only, no encoding) or a list like "
+                      "1080p:5000k,720p:2800k,480p:1400k,360p:800k");
+  package->add_option("--x264-preset", args.x264_preset, "libx264 preset of the encoded renditions (default veryfast)");
+  package->add_option("--audio-bitrate", args.audio_bitrate, "AAC bit rate of encoded audio (default 128k)");
   package->add_flag("--verify", args.verify, "Re-read each presentation and compare it with its input");
   package->add_flag("--quiet,-q", args.quiet, "No progress output");
 

@@ -13,6 +13,7 @@
 #include "adapters/amqp/amqp_client.hpp"
 #include "adapters/fs/free_space.hpp"
 #include "adapters/media/dash_packager.hpp"
+#include "adapters/media/ladder_packager.hpp"
 #include "adapters/store/postgres_job_store.hpp"
 #include "adapters/store/sqlite_job_store.hpp"
 #include "app/job_processor.hpp"
@@ -102,7 +103,7 @@ int serve(const core::Config& config) {
     broker = adapters::amqp::AmqpClient::connect(config.amqp);
   }
   if (!broker) return stop.stop_requested() ? 0 : fail_with(broker.error());
-  adapters::media::DashPackager packager;
+  adapters::media::LadderPackager packager;
 
   app::JobSettings settings;
   settings.input_bucket = config.input_bucket;
@@ -111,6 +112,9 @@ int serve(const core::Config& config) {
   settings.upload_concurrency = config.upload_concurrency;
   settings.package.segment_duration_seconds = config.segment_duration_seconds;
   settings.package.formats = config.output_formats;
+  settings.package.renditions = config.renditions;
+  settings.package.x264_preset = config.x264_preset;
+  settings.package.audio_bitrate = config.audio_bitrate;
   settings.shutdown_grace_seconds = config.shutdown_grace_seconds;
   app::DiskReservations disk_space(config.local_storage_path,
                                    static_cast<uint64_t>(config.local_storage_min_free_mb) << 20,

@@ -5,8 +5,12 @@
 #include <string>
 
 extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
+#include <libavutil/frame.h>
+#include <libswscale/swscale.h>
 }
 
 namespace ve::adapters::media {
@@ -40,6 +44,33 @@ using IoContext = std::unique_ptr<AVIOContext, IoContextDeleter>;
 struct DictionaryDeleter {
   void operator()(AVDictionary* d) const { av_dict_free(&d); }
 };
+
+struct FrameDeleter {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+using Frame = std::unique_ptr<AVFrame, FrameDeleter>;
+
+struct CodecContextDeleter {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+using CodecContext = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
+
+struct ScalerDeleter {
+  void operator()(SwsContext* c) const { sws_freeContext(c); }
+};
+using Scaler = std::unique_ptr<SwsContext, ScalerDeleter>;
+
+struct FilterGraphDeleter {
+  void operator()(AVFilterGraph* g) const { avfilter_graph_free(&g); }
+};
+using FilterGraph = std::unique_ptr<AVFilterGraph, FilterGraphDeleter>;
+
+// An AVFormatContext that only holds streams (no format, no I/O), for describing encoded streams
+// to code that takes an AVStream.
+struct StreamHolderDeleter {
+  void operator()(AVFormatContext* c) const { avformat_free_context(c); }
+};
+using StreamHolder = std::unique_ptr<AVFormatContext, StreamHolderDeleter>;
 
 // Human text for an AVERROR code.
 std::string av_error_text(int code);

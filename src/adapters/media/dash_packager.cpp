@@ -15,13 +15,9 @@
 #include "adapters/media/file_io.hpp"
 #include "adapters/media/init_segment.hpp"
 #include "adapters/media/media_input.hpp"
+#include "adapters/media/presentation_files.hpp"
 #include "adapters/media/presentation_verifier.hpp"
 #include "adapters/media/representation_writer.hpp"
-#include "adapters/media/text_track_writer.hpp"
-#include "adapters/media/text_tracks.hpp"
-#include "core/hls_playlist.hpp"
-#include "core/hls_presentation.hpp"
-#include "core/mpd.hpp"
 #include "core/output_naming.hpp"
 
 namespace ve::adapters::media {
@@ -30,44 +26,6 @@ namespace {
 core::Error named(const std::filesystem::path& input, core::Error e) {
   if (e.message.find(input.string()) == std::string::npos) e.message = input.string() + ": " + e.message;
   return e;
-}
-
-double longest_segment_seconds(const std::vector<core::PackagedTrack>& tracks) {
-  double longest = 0;
-  for (const auto& t : tracks) {
-    for (const auto& e : core::build_timeline(t.segments)) {
-      longest = std::max(longest, static_cast<double>(e.d) / t.track.timescale);
-    }
-  }
-  return longest;
-}
-
-// Every media playlist, then master.m3u8; the bytes written.
-core::Result<uint64_t> write_hls_playlists(const std::filesystem::path& folder,
-                                           const std::vector<core::PackagedTrack>& tracks,
-                                           const std::vector<WrittenTextTrack>& texts) {
-  uint64_t bytes = 0;
-  const auto write = [&](const std::string& name, const std::string& text) -> core::Status {
-    bytes += text.size();
-    return write_text_file(folder / name, text);
-  };
-  for (const core::PackagedTrack& t : tracks) {
-    const std::string playlist = core::render_media_playlist(core::media_playlist_of(t));
-    if (auto ok = write(core::hls_playlist_name(t.id), playlist); !ok) return core::fail(ok.error());
-  }
-  std::vector<core::HlsRendition> subtitles;
-  for (const WrittenTextTrack& t : texts) {
-    if (auto ok = write(core::hls_playlist_name(t.file.id), core::render_media_playlist(t.playlist)); !ok) {
-      return core::fail(ok.error());
-    }
-    core::HlsRendition r;
-    r.uri = core::hls_playlist_name(t.file.id);
-    r.language = t.file.language;
-    subtitles.push_back(std::move(r));
-  }
-  const std::string master = core::render_master_playlist(core::hls_presentation_of(tracks, std::move(subtitles)));
-  if (auto ok = write(std::string(core::kHlsMasterName), master); !ok) return core::fail(ok.error());
-  return bytes;
 }
 
 void libav_log(void* avcl, int level, const char* fmt, va_list args) {
@@ -147,48 +105,11 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
   summary.tracks = static_cast<int>(tracks.size());
   summary.duration_seconds = core::presentation_duration_seconds(tracks);
 
-  // Subtitle tracks, as WebVTT beside the media segments (a second, subtitle-only read of the
-  // input, made only when it has tracks besides audio and video).
-  std::vector<SkippedTrack> skipped;
-  auto text_tracks = in->has_other_tracks() ? read_text_tracks(input, options.cancel, &skipped)
-                                            : core::Result<std::vector<TextTrack>>{};
-  if (!text_tracks) return core::fail(named(input, text_tracks.error()));
-  for (const SkippedTrack& k : skipped) {
-    summary.skipped.push_back("track " + std::to_string(k.input_index) + ": " + k.reason);
-  }
-  std::vector<WrittenTextTrack> texts;
-  if (!text_tracks->empty()) {
-    const core::PackagedTrack* reference = &tracks.front();
-    for (const auto& t : tracks) {
-      if (t.track.kind == core::MediaKind::Video) {
-        reference = &t;
-        break;
-      }
-    }
-    const auto end_us = static_cast<int64_t>(std::llround(summary.duration_seconds * 1e6));
-    const int64_t mpegts = av_rescale_q(-in->origin(), in->origin_time_base(), AVRational{1, 90000});
-    const auto starts = core::text_segment_starts_us(*reference);
-    for (const TextTrack& t : *text_tracks) {
-      auto written = write_text_track(t, staging->path(), options.formats, starts, end_us, mpegts);
-      if (!written) return core::fail(named(input, written.error()));
-      summary.bytes += written->bytes;
-      texts.push_back(std::move(*written));
-    }
-  }
-
-  if (options.formats.dash) {
-    std::vector<core::PackagedTextFile> files;
-    for (const auto& t : texts) files.push_back(t.file);
-    const std::string mpd = core::render_mpd(
-        tracks, std::max(options.segment_duration_seconds, longest_segment_seconds(tracks)), files);
-    if (auto ok = write_text_file(staging->path() / core::kManifestName, mpd); !ok) return core::fail(ok.error());
-    summary.bytes += mpd.size();
-  }
-  if (options.formats.hls) {
-    auto bytes = write_hls_playlists(staging->path(), tracks, texts);
-    if (!bytes) return core::fail(bytes.error());
-    summary.bytes += *bytes;
-  }
+  const int64_t mpegts = av_rescale_q(-in->origin(), in->origin_time_base(), AVRational{1, 90000});
+  auto written = write_presentation_files(input, in->has_other_tracks(), staging->path(), tracks, {0, mpegts}, options,
+                                          summary.skipped);
+  if (!written) return core::fail(named(input, written.error()));
+  summary.bytes += *written;
 
   if (options.verify) {
     for (const bool hls : {false, true}) {

@@ -50,7 +50,8 @@ RepresentationWriter::RepresentationWriter(core::TrackDescription description, A
   packaged_.track = std::move(description);
 }
 
-core::Status RepresentationWriter::add(const InputSample& s) {
+core::Status RepresentationWriter::add(const InputSample& s, std::span<const uint8_t> bytes,
+                                       std::optional<bool> begins_segment) {
   const int64_t dts = av_rescale_q(s.dts, input_tb_, output_tb_);
   const int64_t pts = av_rescale_q(s.pts, input_tb_, output_tb_);
   const int64_t duration = s.duration > 0 ? av_rescale_q(s.duration, input_tb_, output_tb_) : 0;
@@ -72,11 +73,12 @@ core::Status RepresentationWriter::add(const InputSample& s) {
     return core::fail(core::Error::invalid_input("track " + std::to_string(packaged_.track.input_index) +
                                                  ": decode times collide after rescaling"));
   }
-  if (planner_.begins_segment(pts, s.sync) && !pending_.empty()) {
+  const bool begins = begins_segment ? *begins_segment : planner_.begins_segment(pts, s.sync);
+  if (begins && !pending_.empty()) {
     if (auto ok = flush(decode_time); !ok) return ok;
   }
   if (duration > 0) last_duration_ = duration;
-  pending_.push_back({s.pos, s.size, decode_time, pts - shift_, s.sync});
+  pending_.push_back({s.pos, s.size, decode_time, pts - shift_, s.sync, {bytes.begin(), bytes.end()}});
   return {};
 }
 
@@ -126,13 +128,20 @@ core::Status RepresentationWriter::flush(int64_t next_decode_time) {
   if (!out) return core::fail(out.error());
   if (auto ok = write_all(out->get(), header, path); !ok) return ok;
   uint64_t bytes = header.size();
-  std::vector<ByteRange> ranges;
-  ranges.reserve(pending_.size());
-  for (const Pending& p : pending_) {
-    ranges.push_back({p.pos, p.size});
-    bytes += p.size;
+  if (input_fd_ < 0) {
+    std::vector<uint8_t> data;
+    for (const Pending& p : pending_) data.insert(data.end(), p.bytes.begin(), p.bytes.end());
+    if (auto ok = write_all(out->get(), data, path); !ok) return ok;
+    bytes += data.size();
+  } else {
+    std::vector<ByteRange> ranges;
+    ranges.reserve(pending_.size());
+    for (const Pending& p : pending_) {
+      ranges.push_back({p.pos, p.size});
+      bytes += p.size;
+    }
+    if (auto ok = copy_ranges(input_fd_, ranges, out->get(), path); !ok) return ok;
   }
-  if (auto ok = copy_ranges(input_fd_, ranges, out->get(), path); !ok) return ok;
   record.bytes = bytes;
   bytes_ += bytes;
   packaged_.segments.push_back(record);

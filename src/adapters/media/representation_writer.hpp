@@ -3,6 +3,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "adapters/media/media_input.hpp"
@@ -20,6 +23,9 @@ namespace ve::adapters::media {
 // start of the media timeline, audio and video keep the input's relative timing, and the origin
 // becomes each representation's presentationTimeOffset (0 for most files). Only a track starting
 // before that origin (which start times rule out for well-formed files) falls back to its own.
+// Encoded packets, which exist only in memory, come with their bytes (add with `bytes`; the writer
+// is then made with input_fd -1) and may say themselves where segments begin (`begins_segment`),
+// so that every rendition of a ladder cuts at the same frames.
 // One thread at a time.
 class RepresentationWriter {
  public:
@@ -27,7 +33,12 @@ class RepresentationWriter {
                        double segment_seconds, std::filesystem::path folder, int input_fd, int64_t origin = 0,
                        AVRational origin_time_base = {1, 1});
 
-  core::Status add(const InputSample& sample);
+  // The representation id, which names the segment files ("video0" from the description by
+  // default); set before the first add().
+  void set_id(std::string id) { packaged_.id = std::move(id); }
+
+  core::Status add(const InputSample& sample, std::span<const uint8_t> bytes = {},
+                  std::optional<bool> begins_segment = std::nullopt);
   // Writes the last segment. InvalidInput when the track had no samples.
   core::Status finish();
 
@@ -41,6 +52,7 @@ class RepresentationWriter {
     int64_t decode_time;        // output time base, shifted
     int64_t presentation_time;  // output time base, shifted
     bool sync;
+    std::vector<uint8_t> bytes;  // in-memory samples only
   };
   core::Status flush(int64_t next_decode_time);
 

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/media/ladder_packager.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+#include "adapters/fs/staging_dir.hpp"
+#include "adapters/media/dash_packager.hpp"
+#include "adapters/media/encode_pipeline.hpp"
+#include "adapters/media/poster.hpp"
+#include "adapters/media/presentation_files.hpp"
+#include "adapters/media/source_media.hpp"
+
+extern "C" {
+#include <libavutil/mathematics.h>
+}
+
+namespace ve::adapters::media {
+namespace {
+
+core::Error named_error(const std::filesystem::path& input, core::Error e) {
+  if (e.message.find(input.string()) == std::string::npos) e.message = input.string() + ": " + e.message;
+  return e;
+}
+
+}  // namespace
+
+core::Result<ports::PackageSummary> LadderPackager::package(const std::filesystem::path& input,
+                                                            const std::filesystem::path& output_dir,
+                                                            const ports::PackageOptions& options,
+                                                            const ports::ProgressFn& progress) {
+  if (options.renditions.mode == core::RenditionMode::Source) {
+    return DashPackager().package(input, output_dir, options, progress);
+  }
+  if (!(options.segment_duration_seconds > 0)) {
+    return core::fail(core::Error::invalid_input("segment duration must be positive"));
+  }
+  auto in = SourceMedia::open(input);
+  if (!in) return core::fail(named_error(input, in.error()));
+
+  std::vector<core::PlannedRendition> plan;
+  if (in->video()) plan = core::plan_renditions(in->video_facts(), options.renditions);
+  std::vector<bool> keep_audio;
+  for (const AVStream* st : in->audio()) {
+    keep_audio.push_back(core::keeps_audio(in->audio_facts(*st), options.renditions.mode));
+  }
+
+  auto staging = fs::StagingDir::create(output_dir);
+  if (!staging) return core::fail(staging.error());
+  auto encoded = encode_tracks(*in, plan, keep_audio, staging->path(), options, progress);
+  if (!encoded) return core::fail(named_error(input, encoded.error()));
+
+  ports::PackageSummary summary;
+  summary.tracks = static_cast<int>(encoded->tracks.size());
+  summary.duration_seconds = core::presentation_duration_seconds(encoded->tracks);
+  for (const auto& t : encoded->tracks) {
+    summary.segments += t.segments.size();
+    for (const auto& s : t.segments) summary.bytes += s.bytes;
+  }
+  summary.renditions = encoded->renditions;
+  summary.frames_encoded = encoded->frames;
+  summary.warnings = encoded->warnings;
+
+  // Cues keep the input's clock moved by the presentation's time zero; media time zero is
+  // presentation time zero here.
+  const int64_t origin_us = av_rescale_q(encoded->origin, encoded->origin_time_base, AVRational{1, 1000000});
+  auto written = write_presentation_files(input, in->has_other_streams(), staging->path(), encoded->tracks,
+                                          {-origin_us, 0}, options, summary.skipped);
+  if (!written) return core::fail(named_error(input, written.error()));
+  summary.bytes += *written;
+
+  if (encoded->poster) {
+    const auto poster = staging->path() / "poster.jpg";
+    if (auto ok = write_poster_jpeg(*encoded->poster, encoded->poster_size.width, encoded->poster_size.height, poster);
+        !ok) {
+      return core::fail(named_error(input, ok.error()));
+    }
+    std::error_code ec;
+    summary.bytes += std::filesystem::file_size(poster, ec);
+  }
+  if (auto ok = staging->commit(); !ok) return core::fail(ok.error());
+  if (progress) progress(1.0);
+  return summary;
+}
+
+}  // namespace ve::adapters::media

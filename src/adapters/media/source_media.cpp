@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "adapters/media/source_media.hpp"
+
+#include <cmath>
+
+#include "adapters/media/input_guards.hpp"
+
+extern "C" {
+#include <libavutil/display.h>
+#include <libavutil/pixdesc.h>
+}
+
+namespace ve::adapters::media {
+namespace {
+
+using core::Error;
+using core::fail;
+
+bool is_cover_art(const AVStream* st) { return (st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0; }
+
+std::optional<core::Codec> carried_codec(const AVCodecParameters& p) {
+  switch (p.codec_id) {
+    case AV_CODEC_ID_H264: return core::Codec::H264;
+    case AV_CODEC_ID_HEVC: return core::Codec::Hevc;
+    case AV_CODEC_ID_AV1: return core::Codec::Av1;
+    case AV_CODEC_ID_AAC: return core::Codec::Aac;
+    default: return std::nullopt;
+  }
+}
+
+// Length-prefixed parameters (avcC for H.264, an AudioSpecificConfig for AAC) are what fMP4
+// carries; MPEG-TS holds Annex B H.264 and ADTS AAC with no such record.
+bool carried_as_is(const AVCodecParameters& p) {
+  if (p.extradata_size <= 0 || !p.extradata) return false;
+  if (p.codec_id == AV_CODEC_ID_H264) return p.extradata[0] == 1;
+  return true;
+}
+
+}  // namespace
+
+int rotation_of(const AVStream& st) {
+  const uint8_t* matrix = av_stream_get_side_data(&st, AV_PKT_DATA_DISPLAYMATRIX, nullptr);
+  if (!matrix) return 0;
+  // av_display_rotation_get answers counterclockwise degrees.
+  const double ccw = av_display_rotation_get(reinterpret_cast<const int32_t*>(matrix));
+  if (std::isnan(ccw)) return 0;
+  const long cw = (std::lround(-ccw / 90.0) * 90 % 360 + 360) % 360;
+  return static_cast<int>(cw);
+}
+
+bool is_hdr(const AVCodecParameters& p) {
+  return p.color_trc == AVCOL_TRC_SMPTE2084 || p.color_trc == AVCOL_TRC_ARIB_STD_B67;
+}
+
+core::Result<SourceMedia> SourceMedia::open(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) return fail(Error::not_found(path.string() + ": no such file"));
+  if (!std::filesystem::is_regular_file(status)) return fail(Error::invalid_input(path.string() + ": not a regular file"));
+  if (std::filesystem::file_size(path, ec) == 0) return fail(Error::invalid_input(path.string() + ": file is empty"));
+  limit_libav_allocations();
+  SourceMedia in;
+  in.path_ = path;
+  AVFormatContext* raw = nullptr;
+  const int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+  if (rc < 0) {
+    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(path)));
+    return fail(Error::invalid_input(path.string() + ": not a video file libavformat can read, or corrupt headers (" +
+                                     av_error_text(rc) + ")"));
+  }
+  in.ctx_.reset(raw);
+  if (const int info = avformat_find_stream_info(raw, nullptr); info < 0) {
+    return fail(Error::invalid_input(path.string() + ": cannot read stream parameters: " + av_error_text(info)));
+  }
+  const int best = av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  for (unsigned i = 0; i < raw->nb_streams; ++i) {
+    AVStream* st = raw->streams[i];
+    const auto type = st->codecpar->codec_type;
+    if (type == AVMEDIA_TYPE_VIDEO && static_cast<int>(i) == best && !is_cover_art(st)) {
+      in.video_ = st;
+    } else if (type == AVMEDIA_TYPE_AUDIO && st->codecpar->codec_id != AV_CODEC_ID_NONE) {
+      in.audio_.push_back(st);
+    } else {
+      st->discard = AVDISCARD_ALL;
+      in.other_streams_ = true;
+    }
+  }
+  if (!in.video_ && in.audio_.empty()) {
+    return fail(Error::invalid_input(path.string() + ": no audio or video stream"));
+  }
+  if (in.video_ && (in.video_->codecpar->width <= 0 || in.video_->codecpar->height <= 0)) {
+    return fail(Error::invalid_input(path.string() + ": track " + std::to_string(in.video_->index) +
+                                     " lacks its picture size"));
+  }
+  return in;
+}
+
+core::SourceVideo SourceMedia::video_facts() const {
+  const AVCodecParameters& p = *video_->codecpar;
+  core::SourceVideo v;
+  v.width = p.width;
+  v.height = p.height;
+  const AVRational sar = av_guess_sample_aspect_ratio(ctx_.get(), video_, nullptr);
+  if (sar.num > 0 && sar.den > 0) v.sample_aspect_ratio = {sar.num, sar.den};
+  v.rotation = rotation_of(*video_);
+  v.codec = carried_as_is(p) ? carried_codec(p) : std::nullopt;
+  v.h264_profile = p.profile & 0xff;  // Constrained Baseline is 66 with a constraint flag above
+  if (const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(p.format))) {
+    v.bit_depth = d->comp[0].depth;
+    v.chroma_420 = d->log2_chroma_w == 1 && d->log2_chroma_h == 1 && d->nb_components >= 3;
+  } else {
+    v.chroma_420 = false;
+  }
+  v.interlaced = p.field_order != AV_FIELD_PROGRESSIVE && p.field_order != AV_FIELD_UNKNOWN;
+  v.hdr = is_hdr(p);
+  v.bitrate = p.bit_rate;
+  return v;
+}
+
+core::SourceAudio SourceMedia::audio_facts(const AVStream& stream) const {
+  const AVCodecParameters& p = *stream.codecpar;
+  core::SourceAudio a;
+  a.codec = carried_as_is(p) ? carried_codec(p) : std::nullopt;
+  a.aac_object_type = p.codec_id == AV_CODEC_ID_AAC && p.profile >= 0 ? p.profile + 1 : 0;
+  a.channels = p.ch_layout.nb_channels;
+  return a;
+}
+
+double SourceMedia::duration_seconds() const {
+  if (ctx_->duration > 0) return static_cast<double>(ctx_->duration) / AV_TIME_BASE;
+  if (video_ && video_->duration > 0) return static_cast<double>(video_->duration) * av_q2d(video_->time_base);
+  return 0;
+}
+
+core::Result<bool> SourceMedia::next(AVPacket* packet) {
+  for (;;) {
+    av_packet_unref(packet);
+    const int rc = av_read_frame(ctx_.get(), packet);
+    if (rc == AVERROR_EOF) return false;
+    if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(path_)));
+    if (rc < 0) return fail(Error::invalid_input(path_.string() + ": cannot read: " + av_error_text(rc)));
+    if (ctx_->streams[packet->stream_index]->discard != AVDISCARD_ALL) return true;
+  }
+}
+
+}  // namespace ve::adapters::media
