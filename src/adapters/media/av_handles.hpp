@@ -5,8 +5,11 @@
 #include <string>
 
 extern "C" {
+#include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/dict.h>
+#include <libavutil/frame.h>
+#include <libswscale/swscale.h>
 }
 
 namespace ve::adapters::media {
@@ -40,6 +43,21 @@ using IoContext = std::unique_ptr<AVIOContext, IoContextDeleter>;
 struct DictionaryDeleter {
   void operator()(AVDictionary* d) const { av_dict_free(&d); }
 };
+
+struct CodecContextDeleter {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+using CodecContext = std::unique_ptr<AVCodecContext, CodecContextDeleter>;
+
+struct FrameDeleter {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+using Frame = std::unique_ptr<AVFrame, FrameDeleter>;
+
+struct ScalerDeleter {
+  void operator()(SwsContext* c) const { sws_freeContext(c); }
+};
+using Scaler = std::unique_ptr<SwsContext, ScalerDeleter>;
 
 // Human text for an AVERROR code.
 std::string av_error_text(int code);
