@@ -45,9 +45,17 @@ bool is_rgb_like(const AVPixFmtDescriptor& d) {
   return (d.flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL | AV_PIX_FMT_FLAG_BAYER)) != 0;
 }
 
-bool is_jpeg_format(AVPixelFormat f) {
-  return f == AV_PIX_FMT_YUVJ420P || f == AV_PIX_FMT_YUVJ422P || f == AV_PIX_FMT_YUVJ444P ||
-         f == AV_PIX_FMT_YUVJ440P || f == AV_PIX_FMT_YUVJ411P;
+// The same layout without the range in its name: the range is passed to libswscale explicitly, and
+// it warns about the deprecated yuvj formats on every context made for one.
+AVPixelFormat plain_format(AVPixelFormat f) {
+  switch (f) {
+    case AV_PIX_FMT_YUVJ420P: return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P: return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P: return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P: return AV_PIX_FMT_YUV440P;
+    case AV_PIX_FMT_YUVJ411P: return AV_PIX_FMT_YUV411P;
+    default: return f;
+  }
 }
 
 // The range the samples use. Unspecified follows libswscale: the yuvj formats and gray are full,
@@ -55,7 +63,8 @@ bool is_jpeg_format(AVPixelFormat f) {
 bool is_full_range(const AVFrame& frame, const AVPixFmtDescriptor& d) {
   if (frame.color_range == AVCOL_RANGE_JPEG) return true;
   if (frame.color_range == AVCOL_RANGE_MPEG) return false;
-  return is_rgb_like(d) || d.nb_components <= 2 || is_jpeg_format(static_cast<AVPixelFormat>(frame.format));
+  const auto format = static_cast<AVPixelFormat>(frame.format);
+  return is_rgb_like(d) || d.nb_components <= 2 || plain_format(format) != format;
 }
 
 // libswscale's matrix for the frame (SWS_CS_* numbers). Unspecified: BT.709 from 720 lines up,
@@ -102,11 +111,11 @@ Result<Frame> allocate_frame(int width, int height, AVPixelFormat format) {
 }
 
 // One libswscale pass from `in` into a new width x height picture of `format`, with explicit
-// matrices and ranges: swscale's defaults would treat limited and full range alike for formats that
-// do not name their range, and take every source for BT.601.
+// matrices and ranges: by itself libswscale reads the range only from a format's name (yuvj) and
+// not from the frame's tag, and takes every YUV source for BT.601.
 Result<Frame> convert(const AVFrame& in, bool in_full_range, int in_colorspace, int width, int height,
                       AVPixelFormat format, int out_colorspace) {
-  const auto in_format = static_cast<AVPixelFormat>(in.format);
+  const auto in_format = plain_format(static_cast<AVPixelFormat>(in.format));
   Scaler scaler(sws_getContext(in.width, in.height, in_format, width, height, format, kScaleFlags, nullptr,
                                nullptr, nullptr));
   if (!scaler) {
@@ -224,9 +233,10 @@ core::Status write_poster_jpeg(const AVFrame& frame, int width, int height, cons
   const AVPixFmtDescriptor* d = poster_detail::descriptor(frame);
   if (!d || (d->flags & AV_PIX_FMT_FLAG_HWACCEL) || !sws_isSupportedInput(static_cast<AVPixelFormat>(frame.format)) ||
       frame.width < 1 || frame.height < 1) {
+    const bool hardware = d && (d->flags & AV_PIX_FMT_FLAG_HWACCEL);
     return named(core::Error::internal(std::string("cannot read a picture of format ") +
                                        (d ? d->name : std::to_string(frame.format)) +
-                                       " (hardware frames must be downloaded first)"));
+                                       (hardware ? " (download hardware frames first)" : "")));
   }
   // Two passes: libswscale does not change the matrix between two YUV formats, and JFIF is BT.601
   // while HD sources are BT.709. The first pass scales into RGB (cheap at poster size), the second
@@ -235,8 +245,7 @@ core::Status write_poster_jpeg(const AVFrame& frame, int width, int height, cons
   auto rgb = poster_detail::convert(frame, full_range, poster_detail::sws_colorspace(frame), width, height,
                                     AV_PIX_FMT_RGB24, SWS_CS_ITU601);
   if (!rgb) return named(rgb.error());
-  // Converted as yuv420p with a full output range, then labelled yuvj420p (the same layout) for the
-  // encoder: libswscale warns about the deprecated yuvj formats on every context.
+  // Converted as yuv420p with a full output range, then labelled yuvj420p for the encoder.
   auto yuv = poster_detail::convert(**rgb, true, SWS_CS_ITU601, width, height, AV_PIX_FMT_YUV420P, SWS_CS_ITU601);
   if (!yuv) return named(yuv.error());
   (*yuv)->format = AV_PIX_FMT_YUVJ420P;

@@ -14,7 +14,7 @@ namespace ve::adapters::media {
 
 // The luma figures of a decoded picture on the 8-bit full-range scale (limited-range input is
 // expanded, 9 to 16 bits scaled down), measured on every 4th row and column so a 4K frame costs
-// about half a million reads. Formats whose first component is luma (planar, semi-planar or packed
+// about half a million samples. Formats whose first component is luma (planar, semi-planar or packed
 // YUV, gray) of 8 to 16 bits; any other (RGB, palette, hardware frames) measures all zero, which
 // PosterPicker treats as unusable.
 core::LumaStats luma_stats(const AVFrame& frame);
