@@ -45,8 +45,8 @@ std::vector<BatchResult> run_batch(const std::vector<BatchItem>& items, ports::P
       if (!item.target) {
         result.outcome = core::fail(item.target.error());
       } else {
-        auto progress = [observer, i](double f) {
-          if (observer) observer->progressed(i, f);
+        auto progress = [observer, i](const ports::Progress& p) {
+          if (observer) observer->progressed(i, p);
         };
         result.outcome = packager.package(item.input, *item.target, options, progress);
       }

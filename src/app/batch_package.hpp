@@ -27,7 +27,7 @@ class BatchObserver {
  public:
   virtual ~BatchObserver() = default;
   virtual void started(size_t index) = 0;
-  virtual void progressed(size_t index, double fraction) = 0;
+  virtual void progressed(size_t index, const ports::Progress& progress) = 0;
   virtual void finished(size_t index, const BatchResult& result) = 0;
 };
 

@@ -13,11 +13,30 @@ namespace ve::main {
 
 ConsoleProgress::ConsoleProgress(std::FILE* out, bool terminal, std::vector<std::string> names)
     : out_(out), terminal_(terminal), names_(std::move(names)), percent_(names_.size(), 0),
-      state_(names_.size(), State::Waiting) {}
+      fps_(names_.size(), 0), started_at_(names_.size()), state_(names_.size(), State::Waiting) {}
+
+namespace {
+
+// "1:05" or "1:02:03".
+std::string clock_text(double seconds) {
+  const auto s = static_cast<long>(seconds + 0.5);
+  if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
+  return fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+}  // namespace
+
+std::string ConsoleProgress::rate_and_eta_locked(size_t i) const {
+  if (fps_[i] <= 0 || percent_[i] <= 0 || percent_[i] >= 100) return "";
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_at_[i]).count();
+  const double left = elapsed * (100 - percent_[i]) / percent_[i];
+  return fmt::format("{:.0f} fps, {} left", fps_[i], clock_text(left));
+}
 
 void ConsoleProgress::started(size_t index) {
   std::lock_guard lock(mutex_);
   state_[index] = State::Running;
+  started_at_[index] = std::chrono::steady_clock::now();
   if (terminal_) {
     redraw_locked();
   } else {
@@ -26,16 +45,18 @@ void ConsoleProgress::started(size_t index) {
   }
 }
 
-void ConsoleProgress::progressed(size_t index, double fraction) {
+void ConsoleProgress::progressed(size_t index, const ports::Progress& progress) {
   std::lock_guard lock(mutex_);
-  const int percent = std::clamp(static_cast<int>(fraction * 100), 0, 100);
+  const int percent = std::clamp(static_cast<int>(progress.fraction * 100), 0, 100);
   const int step = terminal_ ? 1 : 10;
+  fps_[index] = progress.frames_per_second;
   if (percent / step <= percent_[index] / step) return;
   percent_[index] = percent;
   if (terminal_) {
     redraw_locked();
   } else if (percent < 100) {
-    fmt::print(out_, "{}: {}%\n", names_[index], percent);
+    const std::string rate = rate_and_eta_locked(index);
+    fmt::print(out_, "{}: {}%{}\n", names_[index], percent, rate.empty() ? "" : " (" + rate + ")");
     std::fflush(out_);
   }
 }
@@ -64,8 +85,9 @@ void ConsoleProgress::redraw_locked() {
                         : state_[i] == State::Running ? "running"
                         : state_[i] == State::Done    ? "done"
                                                       : "FAILED";
-    fmt::print(out_, "\x1b[2K{:<32.32} [{}{}] {:>3}% {}\n", names_[i], std::string(filled, '#'),
-               std::string(kWidth - filled, ' '), percent_[i], label);
+    const std::string rate = state_[i] == State::Running ? rate_and_eta_locked(i) : "";
+    fmt::print(out_, "\x1b[2K{:<32.32} [{}{}] {:>3}% {}{}\n", names_[i], std::string(filled, '#'),
+               std::string(kWidth - filled, ' '), percent_[i], label, rate.empty() ? "" : "  " + rate);
   }
   std::fflush(out_);
 }
@@ -79,7 +101,18 @@ std::string summary_table(const std::vector<app::BatchResult>& results) {
       const auto& s = *r.outcome;
       out += fmt::format("{:<40} {:>6} {:>9.3f}s {:>8} {:>12} {:>8.2f}  {}\n", file, s.tracks, s.duration_seconds,
                          s.segments, s.bytes, r.seconds, s.verified ? "ok (verified)" : "ok");
+      for (const auto& rendition : s.renditions) {
+        const std::string size = rendition.video ? fmt::format("{}x{}", rendition.width, rendition.height) : "audio";
+        out += fmt::format("  {:<16} {:>10} {:>8.0f} kbit/s  {:<12} {}\n", rendition.id, size,
+                           static_cast<double>(rendition.bitrate) / 1000, rendition.codecs,
+                           rendition.encoded ? "encoded" : "kept as it is");
+      }
+      if (s.frames_encoded > 0 && r.seconds > 0) {
+        out += fmt::format("  {} frames encoded, {:.1f} frames/s\n", s.frames_encoded,
+                           static_cast<double>(s.frames_encoded) / r.seconds);
+      }
       for (const std::string& note : s.skipped) out += fmt::format("  skipped {}\n", note);
+      for (const std::string& warning : s.warnings) out += fmt::format("  warning: {}\n", warning);
     } else {
       out += fmt::format("{:<40} {:>6} {:>10} {:>8} {:>12} {:>8.2f}  FAILED: {}\n", file, "-", "-", "-", "-",
                          r.seconds, r.outcome.error().message);

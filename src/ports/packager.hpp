@@ -54,8 +54,13 @@ struct PackageSummary {
   std::vector<std::string> warnings;
 };
 
-// Called with the fraction done, 0..1, from the thread that runs package().
-using ProgressFn = std::function<void(double fraction)>;
+// How far package() is, reported from the thread that runs it.
+struct Progress {
+  double fraction = 0;           // of the input, 0..1
+  int64_t frames = 0;            // video frames encoded so far (0 when only repackaging)
+  double frames_per_second = 0;  // encoded since the start of this input
+};
+using ProgressFn = std::function<void(const Progress& progress)>;
 
 // Turns one input file into a presentation in output_dir: fMP4 segments with an MPEG-DASH manifest
 // and/or HLS playlists over them (options.formats), subtitle tracks as WebVTT. The folder appears complete

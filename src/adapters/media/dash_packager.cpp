@@ -90,7 +90,7 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
     const int percent = static_cast<int>((*sample)->pos * 100 / std::max<int64_t>(1, in->file_size()));
     if (progress && percent > last_percent) {
       last_percent = percent;
-      progress(std::min(0.99, percent / 100.0));
+      progress({std::min(0.99, percent / 100.0)});
     }
   }
 
@@ -120,7 +120,7 @@ core::Result<ports::PackageSummary> DashPackager::package(const std::filesystem:
     summary.verified = true;
   }
   if (auto ok = staging->commit(); !ok) return core::fail(ok.error());
-  if (progress) progress(1.0);
+  if (progress) progress({1.0});
   return summary;
 }
 

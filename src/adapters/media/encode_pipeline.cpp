@@ -259,7 +259,12 @@ class VideoLadder {
     ++frames_;
     if (progress) {
       const double duration = in_.duration_seconds();
-      if (duration > 0) progress(std::clamp(seconds / duration, 0.0, 0.99));
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+      ports::Progress p;
+      p.fraction = duration > 0 ? std::clamp(seconds / duration, 0.0, 0.99) : 0;
+      p.frames = frames_;
+      p.frames_per_second = elapsed > 0 ? static_cast<double>(frames_) / elapsed : 0;
+      progress(p);
     }
     return {};
   }
@@ -406,7 +411,7 @@ core::Result<EncodedTracks> encode_tracks(SourceMedia& in, const std::vector<cor
     }
     if (!ok) return give_up(ok.error());
     if (!video && progress && in.duration_seconds() > 0 && p.pts != AV_NOPTS_VALUE) {
-      progress(std::clamp(static_cast<double>(p.pts) * av_q2d(t.stream->time_base) / in.duration_seconds(), 0.0, 0.99));
+      progress({std::clamp(static_cast<double>(p.pts) * av_q2d(t.stream->time_base) / in.duration_seconds(), 0.0, 0.99)});
     }
   }
 

@@ -80,7 +80,7 @@ core::Result<ports::PackageSummary> LadderPackager::package(const std::filesyste
     summary.bytes += std::filesystem::file_size(poster, ec);
   }
   if (auto ok = staging->commit(); !ok) return core::fail(ok.error());
-  if (progress) progress(1.0);
+  if (progress) progress({1.0});
   return summary;
 }
 

@@ -31,7 +31,7 @@ class FakePackager final : public ports::Packager {
       cv_.wait_for(lock, wait_, [&] { return running_ >= expected_overlap_ || done_waiting_; });
       done_waiting_ = true;  // once reached, later calls do not wait
     }
-    progress(0.5);
+    progress({0.5});
     {
       std::lock_guard lock(mutex_);
       --running_;
@@ -67,7 +67,7 @@ class FakePackager final : public ports::Packager {
 class CountingObserver final : public BatchObserver {
  public:
   void started(size_t) override { ++started_; }
-  void progressed(size_t, double) override { ++progressed_; }
+  void progressed(size_t, const ports::Progress&) override { ++progressed_; }
   void finished(size_t, const BatchResult&) override { ++finished_; }
   std::atomic<int> started_{0}, progressed_{0}, finished_{0};
 };
