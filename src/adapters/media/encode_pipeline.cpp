@@ -175,6 +175,13 @@ class VideoLadder {
   }
 
   int64_t frames() const { return frames_; }
+  DecodedSource decoded_source() const {
+    DecodedSource s;
+    s.frames = frames_;
+    if (first_pts_ != AV_NOPTS_VALUE) s.duration_seconds = static_cast<double>(end_pts_ - first_pts_) * av_q2d(frame_tb_);
+    s.frame_seconds = static_cast<double>(longest_frame_) * av_q2d(frame_tb_);
+    return s;
+  }
   std::vector<std::string> warnings() const { return warnings_; }
   Frame take_poster() { return std::move(poster_); }
   core::PictureSize poster_size() const { return poster_size_; }
@@ -234,6 +241,12 @@ class VideoLadder {
     }
     last_pts_ = f->pts;
     if (first_pts_ == AV_NOPTS_VALUE) first_pts_ = f->pts;
+    const AVRational rate = fixer_->output_frame_rate();
+    const int64_t one_frame = f->pkt_duration > 0 ? f->pkt_duration
+                              : rate.num > 0      ? av_rescale_q(1, av_inv_q(rate), frame_tb_)
+                                                  : 0;
+    end_pts_ = std::max(end_pts_, f->pts + one_frame);
+    longest_frame_ = std::max(longest_frame_, one_frame);
     const double seconds = static_cast<double>(f->pts - first_pts_) * av_q2d(frame_tb_);
     if (picker_->wants(seconds)) {
       if (picker_->offer(seconds, luma_stats(*f))) poster_.reset(av_frame_clone(f));
@@ -306,6 +319,8 @@ class VideoLadder {
   Frame fixed_;
   int64_t first_pts_ = AV_NOPTS_VALUE;
   int64_t last_pts_ = AV_NOPTS_VALUE;
+  int64_t end_pts_ = 0;
+  int64_t longest_frame_ = 0;
   int64_t frames_ = 0;
   int64_t packets_ = 0;
   int64_t decoded_frames_ = 0;
@@ -431,6 +446,7 @@ core::Result<EncodedTracks> encode_tracks(SourceMedia& in, const std::vector<cor
   if (video) {
     if (auto ok = video->finish(out, progress); !ok) return give_up(ok.error());
     result.frames = video->frames();
+    result.source = video->decoded_source();
     result.warnings = video->warnings();
     result.poster = video->take_poster();
     result.poster_size = video->poster_size();

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adapters/media/av_handles.hpp"
+#include "adapters/media/encoded_verifier.hpp"
 #include "adapters/media/source_media.hpp"
 #include "core/ladder.hpp"
 #include "core/mpd.hpp"
@@ -21,6 +22,7 @@ struct EncodedTracks {
   int64_t origin = 0;  // time zero of the presentation, in the input's time
   AVRational origin_time_base{1, 1};
   int64_t frames = 0;  // video frames decoded and encoded
+  DecodedSource source;  // the decoded video, for --verify
   std::vector<std::string> warnings;
   Frame poster;  // an upright picture for poster.jpg (null without video)
   core::PictureSize poster_size;

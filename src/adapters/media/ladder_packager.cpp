@@ -8,6 +8,8 @@
 #include "adapters/fs/staging_dir.hpp"
 #include "adapters/media/dash_packager.hpp"
 #include "adapters/media/encode_pipeline.hpp"
+#include "adapters/media/encoded_verifier.hpp"
+#include "core/output_naming.hpp"
 #include "adapters/media/poster.hpp"
 #include "adapters/media/presentation_files.hpp"
 #include "adapters/media/source_media.hpp"
@@ -78,6 +80,16 @@ core::Result<ports::PackageSummary> LadderPackager::package(const std::filesyste
     }
     std::error_code ec;
     summary.bytes += std::filesystem::file_size(poster, ec);
+  }
+  if (options.verify) {
+    for (const bool hls : {false, true}) {
+      if (!(hls ? options.formats.hls : options.formats.dash)) continue;
+      const auto manifest = staging->path() / (hls ? core::kHlsMasterName : core::kManifestName);
+      if (auto ok = verify_encoded_presentation(input, manifest, summary.renditions, encoded->source); !ok) {
+        return core::fail(named_error(input, ok.error()));
+      }
+    }
+    summary.verified = true;
   }
   if (auto ok = staging->commit(); !ok) return core::fail(ok.error());
   if (progress) progress({1.0});

@@ -12,6 +12,7 @@
 #include "adapters/media/file_io.hpp"
 #include "adapters/media/media_input.hpp"
 #include "adapters/media/mpd_reader.hpp"
+#include "adapters/media/representation_input.hpp"
 #include "core/hls_reader.hpp"
 
 extern "C" {
@@ -57,88 +58,15 @@ class DigestBuilder {
   int64_t end_ = 0;
 };
 
-// A list of files read as one seekable byte stream, the way a player appends segments.
-class ConcatenatedFiles {
- public:
-  static core::Result<ConcatenatedFiles> open(const std::vector<std::filesystem::path>& files) {
-    ConcatenatedFiles c;
-    for (const auto& f : files) {
-      std::error_code ec;
-      const auto size = std::filesystem::file_size(f, ec);
-      if (ec) return core::fail(core::Error::invalid_input("missing segment " + f.string()));
-      auto fd = open_for_reading(f);
-      if (!fd) return core::fail(fd.error());
-      c.parts_.push_back({std::move(*fd), c.total_});
-      c.total_ += static_cast<int64_t>(size);
-    }
-    return c;
-  }
-
-  static int read(void* opaque, uint8_t* buf, int size) {
-    auto* self = static_cast<ConcatenatedFiles*>(opaque);
-    if (self->position_ >= self->total_) return AVERROR_EOF;
-    size_t part = self->parts_.size() - 1;
-    while (self->parts_[part].start > self->position_) --part;
-    const int64_t end = part + 1 < self->parts_.size() ? self->parts_[part + 1].start : self->total_;
-    const int64_t want = std::min<int64_t>(size, end - self->position_);
-    const ssize_t got = ::pread(self->parts_[part].fd.get(), buf, static_cast<size_t>(want),
-                                self->position_ - self->parts_[part].start);
-    if (got <= 0) return got == 0 ? AVERROR_EOF : AVERROR(errno);
-    self->position_ += got;
-    return static_cast<int>(got);
-  }
-
-  static int64_t seek(void* opaque, int64_t offset, int whence) {
-    auto* self = static_cast<ConcatenatedFiles*>(opaque);
-    switch (whence & ~AVSEEK_FORCE) {
-      case AVSEEK_SIZE: return self->total_;
-      case SEEK_SET: self->position_ = offset; break;
-      case SEEK_CUR: self->position_ += offset; break;
-      case SEEK_END: self->position_ = self->total_ + offset; break;
-      default: return -1;
-    }
-    return self->position_;
-  }
-
- private:
-  struct Part {
-    FileDescriptor fd;
-    int64_t start;
-  };
-  std::vector<Part> parts_;
-  int64_t total_ = 0;
-  int64_t position_ = 0;
-};
-
 core::Result<TrackDigest> digest_representation(const ManifestRepresentation& rep) {
-  std::vector<std::filesystem::path> files{rep.init_segment};
-  files.insert(files.end(), rep.media_segments.begin(), rep.media_segments.end());
-  auto source = ConcatenatedFiles::open(files);
-  if (!source) return core::fail(core::Error::invalid_input("representation " + rep.id + ": " + source.error().message));
-  constexpr int kBufferSize = 1 << 16;
-  auto* buffer = static_cast<uint8_t*>(av_malloc(kBufferSize));
-  if (!buffer) return core::fail(core::Error::internal("out of memory"));
-  IoContext io(avio_alloc_context(buffer, kBufferSize, 0, &*source, &ConcatenatedFiles::read, nullptr,
-                                      &ConcatenatedFiles::seek));
-  if (!io) {
-    av_free(buffer);
-    return core::fail(core::Error::internal("out of memory"));
-  }
-  AVFormatContext* raw = avformat_alloc_context();
-  if (!raw) return core::fail(core::Error::internal("out of memory"));
-  raw->pb = io.get();
-  raw->flags |= AVFMT_FLAG_CUSTOM_IO | AVFMT_FLAG_NOPARSE | AVFMT_FLAG_NOFILLIN;
-  const int rc = avformat_open_input(&raw, nullptr, av_find_input_format("mp4"), nullptr);
+  auto input = RepresentationInput::open(rep);
+  if (!input) return core::fail(input.error());
+  AVFormatContext* ctx = input->context();
   const std::string name = "representation " + rep.id;
-  if (rc < 0) {
-    return core::fail(core::Error::invalid_input(name + ": cannot read its segments: " + av_error_text(rc)));
-  }
-  InputContext ctx(raw);
-  if (ctx->nb_streams != 1) return core::fail(core::Error::invalid_input(name + ": expected exactly one track"));
   DigestBuilder digest(ctx->streams[0]->time_base);
   Packet pkt(av_packet_alloc());
   for (;;) {
-    const int r = av_read_frame(ctx.get(), pkt.get());
+    const int r = av_read_frame(ctx, pkt.get());
     if (r == AVERROR_EOF) break;
     if (r < 0) return core::fail(core::Error::invalid_input(name + ": cannot read its segments: " + av_error_text(r)));
     digest.add(pkt->dts, pkt->duration, {pkt->data, static_cast<size_t>(pkt->size)});
@@ -207,6 +135,10 @@ core::Result<std::vector<TrackDigest>> digest_representations(const std::vector<
 }
 
 }  // namespace
+
+core::Result<TrackDigest> digest_presentation_representation(const ManifestRepresentation& rep) {
+  return digest_representation(rep);
+}
 
 core::Result<std::vector<TrackDigest>> digest_input(const std::filesystem::path& input) {
   auto in = MediaInput::open(input);

@@ -32,6 +32,9 @@ core::Result<std::vector<ManifestRepresentation>> read_hls_presentation(const st
 // segments, joined in manifest order, are demuxed by libavformat.
 core::Result<std::vector<TrackDigest>> digest_presentation(const std::filesystem::path& manifest);
 
+// Digest of one representation of a manifest (its init and media segments joined).
+core::Result<TrackDigest> digest_presentation_representation(const ManifestRepresentation& rep);
+
 // Compares both digests track by track (manifest: manifest.mpd or master.m3u8). InvalidInput
 // naming the first difference.
 core::Status verify_presentation(const std::filesystem::path& input, const std::filesystem::path& manifest);
