@@ -152,13 +152,15 @@ bool keeps_audio(const SourceAudio& a, RenditionMode mode) {
   return a.codec == Codec::Aac && a.aac_object_type == 2 && a.channels >= 1 && a.channels <= 2;
 }
 
-bool is_browser_safe(const SourceVideo& s, int64_t rung_bitrate) {
+bool is_browser_safe(const SourceVideo& s, int64_t rung_bitrate, double segment_seconds) {
+  if (segment_seconds > 0 && s.longest_keyframe_gap_seconds > 2 * segment_seconds) return false;
   const bool profile_ok = s.h264_profile == 66 || s.h264_profile == 77 || s.h264_profile == 100;
   const bool rate_ok = s.bitrate <= 0 || s.bitrate * 2 <= rung_bitrate * 3;
   return s.codec == Codec::H264 && profile_ok && s.bit_depth == 8 && s.chroma_420 && !s.interlaced && !s.hdr && s.rotation % 360 == 0 && rate_ok;
 }
 
-std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const RenditionsSetting& setting) {
+std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const RenditionsSetting& setting,
+                                              double segment_seconds) {
   const PictureSize display = display_size(source);
   if (setting.mode == RenditionMode::Source) return {{display, source.bitrate, 0, 0, true}};
   if (setting.mode == RenditionMode::List) return capped(setting.rungs, display);
@@ -168,7 +170,7 @@ std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const R
   for (const Rung& r : ladder) {
     if (r.height >= display.height) reference = &r;
   }
-  if (!is_browser_safe(source, reference->bitrate)) return capped(ladder, display);
+  if (!is_browser_safe(source, reference->bitrate, segment_seconds)) return capped(ladder, display);
   std::vector<PlannedRendition> out = {{display, source.bitrate, 0, 0, true}};
   for (const Rung& r : ladder) {
     if (r.height < display.height) out.push_back(encoded({even_width_for(r.height, display), r.height}, r.bitrate));

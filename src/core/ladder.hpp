@@ -57,6 +57,8 @@ struct SourceVideo {
   bool chroma_420 = true;
   bool interlaced = false;
   bool hdr = false;  // PQ or HLG transfer: tone-mapped, never kept
+  // The longest stretch without a key frame, the end of the stream included; 0 when unknown.
+  double longest_keyframe_gap_seconds = 0;
   int64_t bitrate = 0;  // average, bits per second; 0 when unknown
 };
 
@@ -96,7 +98,9 @@ struct PlannedRendition {
 
 // Browser-safe as it is: H.264 of at most High profile (Constrained Baseline, Main or High),
 // 8-bit 4:2:0, progressive, SDR, not rotated (browsers ignore the flag in fMP4), and a bit rate at most 1.5x `rung_bitrate` (unknown counts as safe).
-bool is_browser_safe(const SourceVideo& source, int64_t rung_bitrate);
+// With segment_seconds > 0 its key frames must also come at most two segment durations apart, as
+// they set the segment boundaries of the whole ladder (a long GOP would leave nothing to switch at).
+bool is_browser_safe(const SourceVideo& source, int64_t rung_bitrate, double segment_seconds = 0);
 
 // The renditions for a source, tallest first. Rungs taller than the displayed source are dropped,
 // never upscaled; a source shorter than every rung gets one rendition at its own (even) size with
@@ -104,7 +108,8 @@ bool is_browser_safe(const SourceVideo& source, int64_t rung_bitrate);
 // browser-safe against the rung that would apply to its height (the shortest rung at least as
 // tall, else the tallest), keeps the source as the top rendition and encodes only the rungs below
 // it. `source` plans one kept rendition.
-std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const RenditionsSetting& setting);
+std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const RenditionsSetting& setting,
+                                              double segment_seconds = 0);
 
 // The lowest H.264 level (level_idc: 30 for 3.0, 41 for 4.1, ...) whose limits (ITU-T H.264
 // Table A-1: frame size in macroblocks, its sides, macroblocks per second, High-profile bit rate

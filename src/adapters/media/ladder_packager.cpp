@@ -42,7 +42,7 @@ core::Result<ports::PackageSummary> LadderPackager::package(const std::filesyste
   if (!in) return core::fail(named_error(input, in.error()));
 
   std::vector<core::PlannedRendition> plan;
-  if (in->video()) plan = core::plan_renditions(in->video_facts(), options.renditions);
+  if (in->video()) plan = core::plan_renditions(in->video_facts(), options.renditions, options.segment_duration_seconds);
   std::vector<bool> keep_audio;
   for (const AVStream* st : in->audio()) {
     keep_audio.push_back(core::keeps_audio(in->audio_facts(*st), options.renditions.mode));

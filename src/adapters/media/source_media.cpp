@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/media/source_media.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "adapters/media/input_guards.hpp"
@@ -114,6 +115,21 @@ core::SourceVideo SourceMedia::video_facts() const {
   v.interlaced = p.field_order != AV_FIELD_PROGRESSIVE && p.field_order != AV_FIELD_UNKNOWN;
   v.hdr = is_hdr(p);
   v.bitrate = p.bit_rate;
+  // From the container's index (MP4/MOV sample tables, Matroska cues) where it lists key frames.
+  const int entries = avformat_index_get_entries_count(video_);
+  int64_t previous = AV_NOPTS_VALUE;
+  int64_t longest = 0;
+  for (int i = 0; i < entries; ++i) {
+    const AVIndexEntry* e = avformat_index_get_entry(video_, i);
+    if (!(e->flags & AVINDEX_KEYFRAME)) continue;
+    if (previous != AV_NOPTS_VALUE) longest = std::max(longest, e->timestamp - previous);
+    previous = e->timestamp;
+  }
+  if (previous != AV_NOPTS_VALUE) {
+    const int64_t start = video_->start_time != AV_NOPTS_VALUE ? video_->start_time : 0;
+    if (video_->duration > 0) longest = std::max(longest, start + video_->duration - previous);
+    v.longest_keyframe_gap_seconds = static_cast<double>(longest) * av_q2d(video_->time_base);
+  }
   return v;
 }
 

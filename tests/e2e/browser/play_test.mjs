@@ -2,16 +2,21 @@
 // HTTP and plays it to the end in headless Chromium, with dash.js (manifest.mpd) or hls.js
 // (master.m3u8).
 //
-// Usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4 | generated:subtitles> [dash|hls]
+// Usage: node play_test.mjs <path-to-video-encoder-binary> <input | generated:subtitles | generated:hevc>
+//                           [dash|hls] [switch]
 // "generated:subtitles" makes a 6 s input with ffmpeg (video, audio and a French mov_text track
 // whose first cue is SUBTITLE_TEXT at 1.0 s); the test then also requires the player to expose
-// that cue in video.textTracks with the input's text and start time.
+// that cue in video.textTracks with the input's text and start time. "generated:hevc" makes an
+// 8 s 1280x720 10-bit HEVC input with AAC audio, which no browser here plays as it is.
+// "switch": the input is encoded into a ladder (the default --renditions auto); playback starts
+// on the lowest rendition, is forced to the highest mid-play, and the picture the video element
+// shows must have been the lowest's height first and the highest's at the end.
 // Exit code 0 on pass, 1 on fail; the last line is "1 passed, 0 failed" or "0 passed, 1 failed".
 // VE_TEST_SABOTAGE=delete-segment deletes a video media segment after packaging; it exists
 // only to prove that the test can fail.
 
 import { spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -51,7 +56,9 @@ function firstCue(video) {
   }
   return null;
 }
-window.play = (manifestUrl, kind, duration, timeoutMs) => new Promise((resolve) => {
+window.play = (manifestUrl, kind, duration, timeoutMs, switchAt) => new Promise((resolve) => {
+  const heights = [];
+  let switched = false;
   const errors = [];
   let ended = false;
   const video = document.createElement('video');
@@ -64,7 +71,7 @@ window.play = (manifestUrl, kind, duration, timeoutMs) => new Promise((resolve) 
   });
   let player;
   if (kind === 'hls') {
-    player = new Hls({ renderTextTracksNatively: true });
+    player = new Hls(switchAt ? { startLevel: 0, maxBufferLength: 2, maxMaxBufferLength: 2 } : { renderTextTracksNatively: true });
     player.on(Hls.Events.ERROR, (_, d) => {
       errors.push('hls.js ' + (d.fatal ? 'FATAL ' : '') + d.type + ': ' + d.details + (d.error ? ' ' + d.error.message : ''));
     });
@@ -75,15 +82,27 @@ window.play = (manifestUrl, kind, duration, timeoutMs) => new Promise((resolve) 
     player.attachMedia(video);
     video.play().catch((e) => errors.push('play(): ' + e.message));
     player.destroyPlayer = () => player.destroy();
+    if (switchAt) player.on(Hls.Events.MANIFEST_PARSED, () => { player.currentLevel = 0; });
+    // hls.js orders levels by bandwidth: the last is the highest.
+    player.switchToHighest = () => { player.nextLevel = player.levels.length - 1; };
   } else {
     player = dashjs.MediaPlayer().create();
     player.on(dashjs.MediaPlayer.events.ERROR, (ev) => {
       const e = ev.error || {};
       errors.push('dash.js ERROR ' + (e.code !== undefined ? e.code : '') + ': ' + (e.message || JSON.stringify(ev)));
     });
+    if (switchAt) {
+      player.updateSettings({ streaming: {
+        abr: { autoSwitchBitrate: { video: false }, initialBitrate: { video: 1 } },
+        buffer: { bufferTimeAtTopQuality: 2, bufferTimeAtTopQualityLongForm: 2, stableBufferTime: 2 } } });
+    }
     player.initialize(video, manifestUrl, true);
     player.enableText(true);
     player.destroyPlayer = () => player.reset();
+    // dash.js numbers qualities by bandwidth, lowest first; forceReplace drops what is buffered.
+    player.switchToHighest = () => {
+      player.setQualityFor('video', player.getBitrateInfoListFor('video').length - 1);
+    };
   }
   let cue = null;
   const started = Date.now();
@@ -91,6 +110,11 @@ window.play = (manifestUrl, kind, duration, timeoutMs) => new Promise((resolve) 
   const timer = setInterval(() => {
     if (errors.length && !firstErrorAt) firstErrorAt = Date.now();
     cue = cue || firstCue(video);
+    if (video.videoHeight && heights[heights.length - 1] !== video.videoHeight) heights.push(video.videoHeight);
+    if (switchAt && !switched && video.currentTime >= switchAt) {
+      switched = true;
+      player.switchToHighest();
+    }
     const reachedEnd = ended || video.currentTime >= duration - 0.1;
     const timedOut = Date.now() - started > timeoutMs;
     const gaveUp = firstErrorAt && Date.now() - firstErrorAt > 2000;
@@ -99,7 +123,7 @@ window.play = (manifestUrl, kind, duration, timeoutMs) => new Promise((resolve) 
     const q = video.getVideoPlaybackQuality();
     resolve({ ended, timedOut: !reachedEnd && timedOut, currentTime: video.currentTime,
       videoDuration: video.duration, totalVideoFrames: q.totalVideoFrames,
-      droppedVideoFrames: q.droppedVideoFrames, errors, cue: cue || firstCue(video) });
+      droppedVideoFrames: q.droppedVideoFrames, errors, cue: cue || firstCue(video), heights });
     player.destroyPlayer();
   }, 100);
 });
@@ -119,6 +143,22 @@ function probe(input) {
     '-of', 'csv=p=0', input]));
   if (!(frames > 0) || !(duration > 0)) throw new Error(`ffprobe: bad frames=${frames} duration=${duration}`);
   return { frames, duration };
+}
+
+// An 8 s 1280x720 10-bit HEVC video with AAC audio, as phones record (without the HDR).
+function makeHevcInput(dir) {
+  const out = path.join(dir, 'phone.mp4');
+  run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=1280x720:rate=30:duration=8',
+    '-f', 'lavfi', '-i', 'sine=frequency=440:duration=8', '-c:v', 'libx265', '-preset', 'ultrafast',
+    '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p10le', '-tag:v', 'hvc1', '-c:a', 'aac', out]);
+  return out;
+}
+
+// The video heights of the renditions listed in a master playlist, lowest first.
+function renditionHeights(mediaDir) {
+  const master = readFileSync(path.join(mediaDir, 'master.m3u8'), 'utf8');
+  const heights = [...master.matchAll(/RESOLUTION=\d+x(\d+)/g)].map((m) => Number(m[1]));
+  return [...new Set(heights)].sort((a, b) => a - b);
 }
 
 // A 6 s 320x240 video with AAC audio and a French mov_text subtitle track of three cues.
@@ -175,7 +215,7 @@ function serve(mediaDir, httpErrors) {
   });
 }
 
-async function main(binary, inputArg, kind) {
+async function main(binary, inputArg, kind, switching) {
   const tmp = mkdtempSync(path.join(tmpdir(), 've-browser-'));
   let server;
   let browser;
@@ -187,9 +227,13 @@ async function main(binary, inputArg, kind) {
   }, OVERALL_TIMEOUT_MS);
   try {
     const subtitled = inputArg === 'generated:subtitles';
-    const input = subtitled ? makeSubtitledInput(tmp) : inputArg;
-    run(binary, ['package', input, '--out', tmp, '-q']);
+    const input = subtitled ? makeSubtitledInput(tmp) : inputArg === 'generated:hevc' ? makeHevcInput(tmp) : inputArg;
+    // Switching needs several segments: 2 s ones (the source is then encoded whole unless its
+    // key frames come at most 4 s apart).
+    run(binary, ['package', input, '--out', tmp, '-q', ...(switching ? ['--segment-duration', '2'] : [])]);
     const mediaDir = path.join(tmp, path.parse(input).name);
+    const ladder = renditionHeights(mediaDir);
+    console.log(`renditions (heights): ${ladder.join(', ')}`);
     if (process.env.VE_TEST_SABOTAGE === 'delete-segment') sabotage(mediaDir);
     const { frames, duration } = probe(input);
 
@@ -205,8 +249,8 @@ async function main(binary, inputArg, kind) {
     await page.goto(`${base}/`, { timeout: 15_000 });
     const manifest = kind === 'hls' ? 'master.m3u8' : 'manifest.mpd';
     console.log(`player: ${kind === 'hls' ? 'hls.js' : 'dash.js'}, ${manifest}`);
-    const r = await page.evaluate(([url, k, d, t]) => window.play(url, k, d, t),
-      [`${base}/media/${manifest}`, kind, duration, PLAYBACK_TIMEOUT_MS]);
+    const r = await page.evaluate(([url, k, d, t, s]) => window.play(url, k, d, t, s),
+      [`${base}/media/${manifest}`, kind, duration, PLAYBACK_TIMEOUT_MS, switching ? duration / 4 : 0]);
 
     console.log(`frames decoded: ${r.totalVideoFrames} / input frames: ${frames}` +
       ` (need >= ${Math.ceil(0.9 * frames)}), dropped: ${r.droppedVideoFrames}`);
@@ -216,6 +260,14 @@ async function main(binary, inputArg, kind) {
     if (r.timedOut) failures.push(`playback did not reach the end within ${PLAYBACK_TIMEOUT_MS / 1000} s`);
     if (!r.ended && r.currentTime < duration - 0.25) failures.push('playback did not reach the end');
     if (r.totalVideoFrames < 0.9 * frames) failures.push('too few video frames decoded');
+    if (switching) {
+      console.log(`picture heights shown, in order: ${r.heights.join(' -> ')}`);
+      if (ladder.length < 2) failures.push(`expected a ladder of several renditions, got ${ladder.length}`);
+      if (r.heights[0] !== ladder[0]) failures.push(`playback did not start on the lowest rendition (${ladder[0]} lines)`);
+      if (r.heights[r.heights.length - 1] !== ladder[ladder.length - 1]) {
+        failures.push(`playback did not end on the highest rendition (${ladder[ladder.length - 1]} lines)`);
+      }
+    }
     if (subtitled) {
       console.log(`first cue: ${JSON.stringify(r.cue)} (input: "${SUBTITLE_TEXT}" at ${SUBTITLE_START} s)`);
       if (!r.cue) failures.push('no subtitle cue reached video.textTracks');
@@ -234,14 +286,16 @@ async function main(binary, inputArg, kind) {
   }
 }
 
-const [binary, input, kind = 'dash'] = process.argv.slice(2);
-if (!binary || !input || !['dash', 'hls'].includes(kind)) {
-  console.error('usage: node play_test.mjs <path-to-video-encoder-binary> <input.mp4 | generated:subtitles> [dash|hls]');
+const [binary, input, kind = 'dash', mode = ''] = process.argv.slice(2);
+if (!binary || !input || !['dash', 'hls'].includes(kind) || !['', 'switch'].includes(mode)) {
+  console.error('usage: node play_test.mjs <path-to-video-encoder-binary> <input | generated:subtitles | generated:hevc>' +
+    ' [dash|hls] [switch]');
   process.exit(1);
 }
 let ok = false;
 try {
-  ok = await main(path.resolve(binary), input.startsWith('generated:') ? input : path.resolve(input), kind);
+  ok = await main(path.resolve(binary), input.startsWith('generated:') ? input : path.resolve(input), kind,
+    mode === 'switch');
 } catch (e) {
   console.log(`FAIL: ${e.message}`);
 }

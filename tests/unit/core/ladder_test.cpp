@@ -135,3 +135,25 @@ TEST(H264Level, LowestLevelThatFitsTableA1) {
 
 }  // namespace
 }  // namespace ve::core
+
+namespace ve::core {
+namespace {
+
+TEST(Ladder, KeepsASourceOnlyWhenItsKeyFramesAreCloseEnoughToCutSegments) {
+  SourceVideo s;
+  s.width = 1280;
+  s.height = 720;
+  s.bitrate = 2'000'000;
+  s.longest_keyframe_gap_seconds = 8.0;
+  EXPECT_TRUE(is_browser_safe(s, 2'800'000, 4.0));
+  EXPECT_TRUE(is_browser_safe(s, 2'800'000));  // no segment duration given: no limit
+  s.longest_keyframe_gap_seconds = 8.5;
+  EXPECT_FALSE(is_browser_safe(s, 2'800'000, 4.0));
+  const auto plan = plan_renditions(s, {RenditionMode::Auto, {}}, 4.0);
+  ASSERT_FALSE(plan.empty());
+  EXPECT_FALSE(plan.front().keep_source);
+  EXPECT_EQ(plan.front().size, (PictureSize{1280, 720}));
+}
+
+}  // namespace
+}  // namespace ve::core
