@@ -45,6 +45,8 @@ usage() { sed -n '4,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "${BASH_SOURCE[0
 die() { echo "package_bench: error: $*" >&2; exit 1; }
 warn() { echo "package_bench: WARNING: $*" >&2; }
 section() { printf '\n== %s\n' "$*"; }
+# Shared helpers: CPU idleness, medians, timing.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 while (($#)); do
   case $1 in
@@ -92,40 +94,16 @@ mkdir -p "$CACHE_DIR"
 [[ -f $CACHE_DIR/.gitignore ]] || echo '*' >"$CACHE_DIR/.gitignore"   # keeps the cache out of git
 CACHE_DIR=$(cd "$CACHE_DIR" && pwd)
 
-now() { echo "${EPOCHREALTIME:-$(date +%s.%N)}"; }
 bench_start=$(now)
 
-# Share of all CPUs that was busy (user, nice, system, irq, softirq, steal) during one second, in %.
 # Sampled before each timed section, while the benchmark itself is idle: other processes' load
 # (or the hypervisor's steal), which makes the timings noisy.
-cpu_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
-busy_notes=() busy_max=0
-busy_pct() {
-  local b0 t0 b1 t1
-  read -r b0 t0 < <(cpu_jiffies); sleep 1; read -r b1 t1 < <(cpu_jiffies)
-  calc "($t1>$t0) ? ($b1-$b0)*100/($t1-$t0) : 0" | awk '{printf "%.0f", $1}'
-}
-check_idle() { # label
-  local pct waited=0
-  pct=$(busy_pct)
-  if ((pct > 10 && WAIT_IDLE > 0)); then
-    echo "waiting up to ${WAIT_IDLE}s for the machine to be idle (now ${pct}% busy)"
-    while ((pct > 10 && waited < WAIT_IDLE)); do pct=$(busy_pct); waited=$((waited + 1)); done
-  fi
-  busy_notes+=("$1 ${pct}%")
-  ((pct <= busy_max)) || busy_max=$pct
-  echo "CPU busy from other processes just before this section: ${pct}% of $(nproc) cores (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-  if ((pct > 10)); then warn "the machine is not idle (${pct}% CPU busy): the timings below will be noisy"; fi
-}
 
 # ---------------------------------------------------------------------------------------------
 # Small numeric helpers (awk; all input one number per line)
 # ---------------------------------------------------------------------------------------------
-median() { sort -g | awk '{a[NR]=$1} END {if (!NR) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
-maximum() { awk 'NR==1 || $1>m {m=$1} END {print (NR ? m : "nan")}'; }
 calc() { awk "BEGIN {print $*}"; }                 # calc '1/3' -> 0.333333
 col() { awk -v c="$1" '{print $c}' "$2"; }          # column c of a results file
-file_size() { stat -c %s "$1"; }
 mb() { calc "$1/1e6"; }
 dir_stats() { # "<files> <bytes>" of a directory tree
   find "$1" -type f -printf '%s\n' | awk '{n++; b+=$1} END {printf "%d %d\n", n, b}'
@@ -308,7 +286,6 @@ run_timed() {
   LAST_FIGURES=$(printf 'wall %7.3f s  cpu %6.2f s  rss %7.1f MiB' "$wall" "$cpu" "$(calc "$m/1024")")
 }
 
-fresh_dir() { rm -rf -- "$1"; if [[ $SYNC == 1 ]]; then sync; fi; mkdir -p "$1"; }
 
 # Commands per tool, into array CMD. $1 = input, $2 = output dir.
 tool_cmd() {
