@@ -131,6 +131,7 @@ class Soak {
         {"outputBucketName", "out"},
         {"CONCURRENCY_WORKERS", std::to_string(o_.workers)},
         {"CONCURRENCY_UPLOAD", "4"},
+        {"RENDITIONS", o_.renditions},
         {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
         {"RABBITMQ_DEFAULT_PORT", std::to_string(broker_->port())},
         {"RABBITMQ_DEFAULT_USER", "guest"},
@@ -256,6 +257,8 @@ int main(int argc, char** argv) {
   app.add_option("--workers", o.workers, "CONCURRENCY_WORKERS of each instance")->check(CLI::Range(1, 256));
   app.add_option("--bad-fraction", o.bad_fraction, "Share of bad messages")->check(CLI::Range(0.0, 1.0));
   app.add_option("--binary", o.binary, "The video-encoder binary under test");
+  app.add_option("--renditions", o.renditions,
+                 "RENDITIONS of every instance: auto (default, encodes ladders), source (repackaging) or a list");
   app.add_flag("--kill-one", o.kill_one, "SIGKILL one instance a third of the way through and start another");
   app.add_flag("--keep", o.keep, "Keep the run's folder (buckets, working folders, logs)");
   app.add_option("--timeout", o.timeout_seconds, "Seconds to wait for every outcome")->check(CLI::Range(1, 86400));

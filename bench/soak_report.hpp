@@ -19,6 +19,7 @@ struct Options {
   int workers = 2;
   double bad_fraction = 0.25;
   std::string binary;
+  std::string renditions = "auto";  // RENDITIONS of every instance
   bool kill_one = false;
   bool keep = false;
   int timeout_seconds = 600;

@@ -79,9 +79,10 @@ core::Status EncodedOutput::start_writers() {
   }
   for (Track& t : tracks_) {
     if (t.waiting.empty()) continue;
-    // Rounded down, so that no track starts before zero.
-    t.offset = av_rescale_q_rnd(origin_, origin_tb_, t.spec.time_base, AV_ROUND_DOWN);
-    t.writer.emplace(t.spec.description, t.spec.time_base, t.writer_time_base, segment_seconds_, folder_, -1);
+    // In the writer's time base (which the init segment chose, fine enough for every track: a
+    // video time base of 1/25 becomes 1/12800), rounded down so that no track starts before zero.
+    t.offset = av_rescale_q_rnd(origin_, origin_tb_, t.writer_time_base, AV_ROUND_DOWN);
+    t.writer.emplace(t.spec.description, t.writer_time_base, t.writer_time_base, segment_seconds_, folder_, -1);
     t.writer->set_id(t.spec.id);
     std::vector<Buffered> waiting = std::move(t.waiting);
     t.waiting.clear();
@@ -93,8 +94,9 @@ core::Status EncodedOutput::start_writers() {
 }
 
 core::Status EncodedOutput::write(Track& t, Buffered b) {
-  b.sample.pts -= t.offset;
-  b.sample.dts -= t.offset;
+  b.sample.pts = av_rescale_q(b.sample.pts, t.spec.time_base, t.writer_time_base) - t.offset;
+  b.sample.dts = av_rescale_q(b.sample.dts, t.spec.time_base, t.writer_time_base) - t.offset;
+  b.sample.duration = av_rescale_q(b.sample.duration, t.spec.time_base, t.writer_time_base);
   return t.writer->add(b.sample, b.bytes, b.begins);
 }
 

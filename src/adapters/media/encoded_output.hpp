@@ -65,7 +65,7 @@ class EncodedOutput {
     std::optional<RepresentationWriter> writer;
     AVRational writer_time_base{0, 1};
     int64_t first_pts = AV_NOPTS_VALUE;
-    int64_t offset = 0;  // subtracted from every timestamp: the origin in this track's time base
+    int64_t offset = 0;  // subtracted from every timestamp: the origin in the writer's time base
     bool ended = false;
     std::vector<Buffered> waiting;
     uint64_t init_bytes = 0;

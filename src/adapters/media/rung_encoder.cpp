@@ -142,6 +142,11 @@ core::Status RungEncoder::encode(AVFrame* frame, EncodedOutput& output, size_t t
   if (frame) {
     if (frame->pict_type == AV_PICTURE_TYPE_I) forced_.insert(frame->pts);
     frame->key_frame = 0;
+    // libx264's packets carry no duration; the frame's own (or one frame period) goes with them,
+    // so the last frame of a segment lasts as long as it did in the source.
+    const AVRational rate = settings_.input.frame_rate;
+    const int64_t period = rate.num > 0 ? av_rescale_q(1, av_inv_q(rate), encoder_->time_base) : 0;
+    durations_[frame->pts] = frame->pkt_duration > 0 ? frame->pkt_duration : period;
   }
   int rc = avcodec_send_frame(encoder_.get(), frame);
   if (rc < 0) {
@@ -156,6 +161,10 @@ core::Status RungEncoder::encode(AVFrame* frame, EncodedOutput& output, size_t t
       return core::fail(core::Error::internal("libx264 (" + rung_name(settings_.rendition) + "): " + av_error_text(rc)));
     }
     const bool begins = forced_.erase(packet->pts) > 0;
+    if (auto d = durations_.find(packet->pts); d != durations_.end()) {
+      if (packet->duration <= 0) packet->duration = d->second;
+      durations_.erase(d);
+    }
     auto bytes = core::annexb_to_length_prefixed({packet->data, static_cast<size_t>(packet->size)});
     auto ok = output.deliver(track, packet->pts, packet->dts, packet->duration,
                              (packet->flags & AV_PKT_FLAG_KEY) != 0, std::move(bytes), begins);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -64,6 +65,7 @@ class RungEncoder {
   StreamHolder holder_;
   std::string codecs_;
   std::set<int64_t> forced_;  // presentation times of frames made IDR, not yet out of the encoder
+  std::map<int64_t, int64_t> durations_;  // frame durations by presentation time, until their packet
   BoundedQueue<Frame> queue_;
   std::thread thread_;
   core::Status result_;

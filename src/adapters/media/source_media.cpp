@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/media/source_media.hpp"
 
-#include <algorithm>
-#include <cmath>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string_view>
+
+#include "adapters/media/file_io.hpp"
 #include "adapters/media/input_guards.hpp"
 
 extern "C" {
@@ -37,6 +42,22 @@ bool carried_as_is(const AVCodecParameters& p) {
   return true;
 }
 
+// ISO base media files (MP4, MOV, M4V, 3GP) begin with one of these boxes.
+bool looks_like_iso_bmff(const std::filesystem::path& path) {
+  auto fd = open_for_reading(path);
+  if (!fd) return false;
+  char head[8] = {};
+  if (::pread(fd->get(), head, sizeof head, 0) != static_cast<ssize_t>(sizeof head)) return false;
+  const std::string_view type(head + 4, 4);
+  return type == "ftyp" || type == "moov" || type == "mdat" || type == "free" || type == "wide" || type == "skip";
+}
+
+bool named_like_mp4(const std::filesystem::path& path) {
+  std::string ext = path.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".mp4" || ext == ".m4v" || ext == ".mov" || ext == ".m4a" || ext == ".3gp";
+}
+
 }  // namespace
 
 int rotation_of(const AVStream& st) {
@@ -60,14 +81,23 @@ core::Result<SourceMedia> SourceMedia::open(const std::filesystem::path& path) {
   if (!std::filesystem::is_regular_file(status)) return fail(Error::invalid_input(path.string() + ": not a regular file"));
   if (std::filesystem::file_size(path, ec) == 0) return fail(Error::invalid_input(path.string() + ": file is empty"));
   limit_libav_allocations();
+  // An MP4's sample tables are checked before libavformat builds its index from them, so that a
+  // small hostile file cannot take gigabytes (as MediaInput does).
+  if (looks_like_iso_bmff(path)) {
+    auto fd = open_for_reading(path);
+    if (!fd) return fail(fd.error());
+    auto declared = declared_tracks(path, fd->get(), static_cast<int64_t>(std::filesystem::file_size(path, ec)));
+    if (!declared) return fail(declared.error());
+  }
   SourceMedia in;
   in.path_ = path;
   AVFormatContext* raw = nullptr;
   const int rc = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
   if (rc < 0) {
     if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(path)));
-    return fail(Error::invalid_input(path.string() + ": not a video file libavformat can read, or corrupt headers (" +
-                                     av_error_text(rc) + ")"));
+    const char* what = named_like_mp4(path) ? "not a valid MP4 file or corrupt headers"
+                                            : "not a video file FFmpeg can read, or corrupt headers";
+    return fail(Error::invalid_input(path.string() + ": " + what + " (" + av_error_text(rc) + ")"));
   }
   in.ctx_.reset(raw);
   if (const int info = avformat_find_stream_info(raw, nullptr); info < 0) {
@@ -86,6 +116,7 @@ core::Result<SourceMedia> SourceMedia::open(const std::filesystem::path& path) {
       in.other_streams_ = true;
     }
   }
+  in.packets_read_.assign(raw->nb_streams, 0);
   if (!in.video_ && in.audio_.empty()) {
     return fail(Error::invalid_input(path.string() + ": no audio or video stream"));
   }
@@ -152,10 +183,29 @@ core::Result<bool> SourceMedia::next(AVPacket* packet) {
   for (;;) {
     av_packet_unref(packet);
     const int rc = av_read_frame(ctx_.get(), packet);
-    if (rc == AVERROR_EOF) return false;
+    if (rc == AVERROR_EOF) {
+      // The MP4 demuxer answers a cut-off file with an early end; its sample tables know better.
+      if (std::string_view(ctx_->iformat->name).find("mp4") != std::string_view::npos) {
+        for (unsigned i = 0; i < ctx_->nb_streams; ++i) {
+          const AVStream* st = ctx_->streams[i];
+          if (st->discard == AVDISCARD_ALL) continue;
+          const int64_t listed = avformat_index_get_entries_count(st);
+          const int64_t read = packets_read_[static_cast<size_t>(st->index)];
+          if (read < listed) {
+            return fail(Error::invalid_input(path_.string() + ": track " + std::to_string(st->index) + " ends after " +
+                                             std::to_string(read) + " of the " + std::to_string(listed) +
+                                             " samples its tables list: the file is truncated"));
+          }
+        }
+      }
+      return false;
+    }
     if (rc == AVERROR(ENOMEM)) return fail(Error::invalid_input(too_big_for_memory(path_)));
     if (rc < 0) return fail(Error::invalid_input(path_.string() + ": cannot read: " + av_error_text(rc)));
-    if (ctx_->streams[packet->stream_index]->discard != AVDISCARD_ALL) return true;
+    if (ctx_->streams[packet->stream_index]->discard != AVDISCARD_ALL) {
+      ++packets_read_[static_cast<size_t>(packet->stream_index)];
+      return true;
+    }
   }
 }
 

@@ -35,7 +35,8 @@ class SourceMedia {
   double duration_seconds() const;
 
   // The next packet of a chosen stream into `packet` (its previous content is dropped); false
-  // after the last. InvalidInput when the container is corrupt or truncated.
+  // after the last. InvalidInput when the container is corrupt or truncated (an MP4/MOV whose
+  // sample tables list more samples than its data holds: cut off).
   core::Result<bool> next(AVPacket* packet);
 
  private:
@@ -45,6 +46,7 @@ class SourceMedia {
   AVStream* video_ = nullptr;
   std::vector<AVStream*> audio_;
   bool other_streams_ = false;
+  std::vector<int64_t> packets_read_;  // by stream index
 };
 
 // Clockwise degrees (0, 90, 180, 270) a stream's display matrix turns its picture by.

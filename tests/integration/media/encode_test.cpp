@@ -371,11 +371,9 @@ TEST_F(Encode, AudioOnlyBecomesAacLcStereo) {
   EXPECT_NEAR(reps[0].end_seconds() - reps[0].start_seconds(0), 3.0, 0.03);
 }
 
-// Fails today: the one frame is given a duration of one tick (1/12800 s): RepresentationWriter::finish()
-// falls back to 1 when the encoder's packets carry no duration and the last segment holds a
-// single sample, so the MPD lasts PT0.000S.
+// Regression: libx264's packets carry no duration; the one frame once lasted one tick (1/12800 s)
+// and the MPD PT0.000S. Encoded packets now take their frame's duration.
 TEST_F(Encode, OneFrameVideo) {
-  GTEST_SKIP() << "Fails today: a one-frame video lasts one tick";
   const auto input = tmp_ / "one.mp4";
   ffmpeg_generate("-f lavfi -i testsrc2=size=640x360:rate=25 -frames:v 1 -c:v mpeg4 -q:v 2", input);
   auto summary = encode(input, tmp_ / "p");
@@ -389,11 +387,9 @@ TEST_F(Encode, OneFrameVideo) {
   EXPECT_NEAR(reps[0].end_seconds() - reps[0].start_seconds(0), 0.04, 0.02);
 }
 
-// Fails today: 51 frames at 25 fps with 1 s segments: the last frame (at 2.00 s) begins a segment
-// of its own, and it lasts one tick instead of 40 ms (same cause as OneFrameVideo): a 1-tick
-// segment at the end of every such rendition, and the presentation a frame short.
+// Regression (same cause as OneFrameVideo): 51 frames at 25 fps with 1 s segments, the last frame
+// (at 2.00 s) begins a segment of its own and must last 40 ms, not one tick.
 TEST_F(Encode, LastFrameAloneInItsSegmentKeepsItsDuration) {
-  GTEST_SKIP() << "Fails today: the last segment's single frame lasts one tick";
   const auto input = tmp_ / "tail.mkv";
   ffmpeg_generate("-f lavfi -i testsrc2=size=320x180:rate=25 -frames:v 51 -c:v mpeg4 -q:v 2", input);
   auto summary = encode(input, tmp_ / "p");
@@ -507,11 +503,10 @@ TEST_F(Encode, SourceModeEncodesNothing) {
   for (const auto& name : ve::testing::list_names(tmp_ / "p")) EXPECT_EQ(name.find("720p"), std::string::npos) << name;
 }
 
-// Fails today: with a video time base of one frame (AVI: 1/25), EncodedOutput rounds the
-// presentation's origin (the AAC priming, -1024/48000 s) down to whole video ticks (-1/25 s), so
-// the video starts 40 ms after the audio track instead of 21.3 ms: 18.7 ms late against the sound.
+// Regression: with a video time base of one frame (AVI: 1/25), the presentation's origin (the AAC
+// priming, -1024/48000 s) was rounded to whole video ticks (-1/25 s), and the video started 18.7 ms
+// late against the sound. The origin is now applied in the segments' finer time base.
 TEST_F(Encode, VideoInACoarseTimeBaseStartsWithTheSound) {
-  GTEST_SKIP() << "Fails today: video 18.7 ms late when its time base is 1/25";
   const auto input = tmp_ / "coarse.avi";
   ffmpeg_generate(testsrc("320x180", 2) + "-c:v mpeg4 -q:v 2 -c:a pcm_s16le", input);
   auto summary = encode(input, tmp_ / "p");
@@ -544,11 +539,10 @@ TEST_F(Encode, TruncatedHevcIsInvalidInput) {
 }
 
 // Cut at half with its index in front (faststart): the headers promise 3 s, the file holds 1.5 s.
-// Fails today: packaged as a 1.5 s presentation with only the warning "track 0: 1 of 37 video
-// packets were damaged (concealed or skipped)"; libavformat reports "partial file" and then EOF,
-// and nothing compares what was read with the duration the headers promise.
+// Regression: libavformat answers a cut-off faststart MP4 with an early end of file, and it was
+// packaged as a 1.5 s presentation with a warning; the samples read are now counted against the
+// sample tables.
 TEST_F(Encode, TruncatedFaststartHevcIsInvalidInput) {
-  GTEST_SKIP() << "Fails today: a file cut at half is packaged as half a video";
   const auto whole = tmp_ / "whole.mp4";
   ffmpeg_generate(testsrc("640x360", 3) +
                       "-c:v libx265 -preset ultrafast -x265-params log-level=error -c:a aac -movflags +faststart",
@@ -601,8 +595,8 @@ TEST_F(Encode, CancellationStopsPromptlyAndLeavesNothing) {
   auto options = options_for("360p:800k,240p:400k");
   options.cancel = stop.get_token();
   std::chrono::steady_clock::time_point requested;
-  const ports::ProgressFn progress = [&](double fraction) {
-    if (fraction >= 0.1 && !stop.stop_requested()) {
+  const ports::ProgressFn progress = [&](const ports::Progress& p) {
+    if (p.fraction >= 0.1 && !stop.stop_requested()) {
       requested = std::chrono::steady_clock::now();
       stop.request_stop();
     }
