@@ -14,6 +14,7 @@
 #include "app/notifications.hpp"
 #include "app/work_folder.hpp"
 #include "core/job_request.hpp"
+#include "core/progress_throttle.hpp"
 #include "core/uuid.hpp"
 
 namespace ve::app {
@@ -186,12 +187,13 @@ void JobProcessor::abandon_unfinished(const std::string& reason) const {
   }
 }
 
-core::Status JobProcessor::advance(ports::JobRecord& job, core::JobStatus status, std::stop_token cancel) const {
+core::Status JobProcessor::advance(ports::JobRecord& job, core::JobStatus status, std::stop_token cancel,
+                                  const std::string& note) const {
   // Once the presentation is uploaded the job is as good as done: finish it even when stopping.
   if (cancel.stop_requested() && status <= core::JobStatus::Finishing) {
     return core::fail(core::Error::transient("the service is shutting down"));
   }
-  if (auto ok = store_.record_status(job.id, status, ""); !ok) return ok;
+  if (auto ok = store_.record_status(job.id, status, note); !ok) return ok;
   job.status = status;
   job.updated_at = std::chrono::system_clock::now();
   return {};
@@ -217,16 +219,13 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
   // The packager fragments and writes the DASH presentation in one pass over the input.
   if (auto ok = advance(job, JobStatus::Fragmenting, cancel); !ok) return ok;
   if (auto ok = advance(job, JobStatus::Encoding, cancel); !ok) return ok;
-  ports::PackageOptions options = settings_.package;
-  options.cancel = cancel;
-  auto summary = packager_.package(input, output, options, nullptr);
-  if (!summary) {
-    core::Error e = summary.error();
-    // The packager names its scratch copy; the user knows the file by its object key.
-    for (size_t at; (at = e.message.find(input.string())) != std::string::npos;) {
-      e.message.replace(at, input.string().size(), settings_.input_bucket + "/" + job.video.file_path);
-    }
-    return core::fail(e);
+  auto summary = package(job, input, output, cancel);
+  if (!summary) return core::fail(summary.error());
+  // Concealed damage and the like: the job completes, and an operator finds why in its history.
+  std::string warnings;
+  for (const auto& w : summary->warnings) {
+    spdlog::warn("job {}: {}", job.id, w);
+    warnings += (warnings.empty() ? "" : "; ") + w;
   }
 
   if (auto ok = advance(job, JobStatus::Uploading, cancel); !ok) return ok;
@@ -238,7 +237,7 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
   };
   if (auto ok = upload_folder(output, job.video.id, cancel); !ok) return partial(ok);
   if (auto ok = advance(job, JobStatus::Finishing, cancel); !ok) return partial(ok);
-  if (auto ok = advance(job, JobStatus::Completed, cancel); !ok) {
+  if (auto ok = advance(job, JobStatus::Completed, cancel, warnings); !ok) {
     return ok.error().kind == core::ErrorKind::Conflict ? partial(ok) : ok;
   }
   // The result as stored (the database's timestamps), so a redelivery republishes the same one.
@@ -246,6 +245,39 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
   if (!stored) return core::fail(stored.error());
   if (!*stored) return core::fail(core::Error::internal("job " + job.id + " vanished from the job store"));
   return publisher_.publish(job_result_json(**stored));
+}
+
+core::Result<ports::PackageSummary> JobProcessor::package(const ports::JobRecord& job, const std::filesystem::path& input,
+                                                          const std::filesystem::path& output,
+                                                          std::stop_token cancel) const {
+  ports::PackageOptions options = settings_.package;
+  options.cancel = cancel;
+  // The packager reports from this thread, often per frame: a throttled few reach the store. A
+  // failed write costs only the display of progress, never the job; it is logged once.
+  core::ProgressThrottle throttle(settings_.progress_interval);
+  bool store_failed = false;
+  auto store = [&](const core::ProgressUpdate& u) {
+    spdlog::debug("job {}: ENCODING {:.0f}% at {:.1f} frames/s", job.id, u.percent, u.frames_per_second);
+    if (auto ok = store_.record_progress(job.id, u.percent, u.frames_per_second); !ok && !store_failed) {
+      store_failed = true;
+      spdlog::warn("job {}: cannot record its progress (the job goes on): {}", job.id, ok.error().message);
+    }
+  };
+  const ports::ProgressFn progress = [&](const ports::Progress& p) {
+    if (auto u = throttle.admit(p.fraction, p.frames_per_second, core::ProgressThrottle::Clock::now())) store(*u);
+  };
+  auto summary = packager_.package(input, output, options, progress);
+  if (!summary) {
+    core::Error e = summary.error();
+    // The packager names its scratch copy; the user knows the file by its object key.
+    for (size_t at; (at = e.message.find(input.string())) != std::string::npos;) {
+      e.message.replace(at, input.string().size(), settings_.input_bucket + "/" + job.video.file_path);
+    }
+    return core::fail(e);
+  }
+  // A packager that does not report its end still leaves 100 % stored.
+  if (auto u = throttle.admit(1.0, 0, core::ProgressThrottle::Clock::now())) store(*u);
+  return summary;
 }
 
 void JobProcessor::remove_uploaded(const std::filesystem::path& folder, const std::string& prefix,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -27,6 +28,8 @@ struct JobSettings {
   DiskReservations* disk_space = nullptr;
   // Named in the reason of a job cancelled by a shutdown (SHUTDOWN_GRACE_SECONDS).
   int shutdown_grace_seconds = 60;
+  // ENCODING progress is stored at most once per interval per job (and always at 100 %).
+  std::chrono::steady_clock::duration progress_interval = std::chrono::seconds(1);
 };
 
 // What to do with a delivery once it has been handled; decided in one place from the outcome.
@@ -39,7 +42,8 @@ enum class Disposition {
 const char* to_string(Disposition d);
 
 // Runs one job end to end: validate the message, record the job, download, package, upload,
-// record and publish the result. A redelivered message whose job already COMPLETED gets that job's
+// record and publish the result. While packaging, the job's progress is stored (throttled); the
+// packager's warnings are logged and kept as the note of the COMPLETED event. A redelivered message whose job already COMPLETED gets that job's
 // stored result published again instead of a second job; its unfinished earlier attempts are
 // recorded ABANDONED. Every status change is stored. Holds no mutable state: one
 // instance serves all workers at once (the ports are thread-safe); it only keeps the ids of the
@@ -61,7 +65,10 @@ class JobProcessor {
  private:
   core::Status run(ports::JobRecord& job, const std::filesystem::path& work, std::stop_token cancel,
                    std::optional<DiskReservation>& disk_space) const;
-  core::Status advance(ports::JobRecord& job, core::JobStatus status, std::stop_token cancel) const;
+  core::Status advance(ports::JobRecord& job, core::JobStatus status, std::stop_token cancel,
+                       const std::string& note = {}) const;
+  core::Result<ports::PackageSummary> package(const ports::JobRecord& job, const std::filesystem::path& input,
+                                              const std::filesystem::path& output, std::stop_token cancel) const;
   // Deletes what upload_folder may have stored of `folder` under `prefix` (an attempt that will
   // never complete leaves no partial presentation behind); stops at the first failure, logged.
   void remove_uploaded(const std::filesystem::path& folder, const std::string& prefix, const std::string& job_id) const;

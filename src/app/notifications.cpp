@@ -23,6 +23,9 @@ std::string job_result_json(const ports::JobRecord& job) {
   j["Error"] = job.error;
   j["created_at"] = core::format_rfc3339(job.created_at);
   j["updated_at"] = core::format_rfc3339(job.updated_at);
+  // Ours, added to the seed's fields (consumers ignore fields they do not know): how far ENCODING
+  // got, in percent; absent when no progress was recorded.
+  if (job.progress_percent) j["progress"] = *job.progress_percent;
   return dump(j);
 }
 

@@ -132,6 +132,8 @@ int main(int argc, char** argv) {
   std::optional<std::string> status;
   CLI::App* jobs = cli.add_subcommand("jobs", "List recorded jobs, newest first");
   jobs->add_option("--status", status, "Only jobs in this status (e.g. FAILED)");
+  std::optional<std::string> job_id;
+  jobs->add_option("--job", job_id, "Only this job, with its history (status changes, failure reasons, warnings)");
 
   CLI11_PARSE(cli, argc, argv);
   spdlog::set_level(debug ? spdlog::level::debug : spdlog::level::info);
@@ -141,6 +143,6 @@ int main(int argc, char** argv) {
   if (!config) return 2;
   if (serve->parsed()) return ve::main::serve(*config);
   if (submit->parsed()) return ve::main::submit(*config, resource_id, file_path);
-  if (jobs->parsed()) return ve::main::list_jobs(*config, status);
+  if (jobs->parsed()) return ve::main::list_jobs(*config, status, job_id);
   return 2;
 }

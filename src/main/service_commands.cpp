@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <thread>
 
@@ -156,7 +157,45 @@ int submit(const core::Config& config, const std::string& resource_id, const std
   return 0;
 }
 
-int list_jobs(const core::Config& config, const std::optional<std::string>& status_text) {
+namespace {
+
+// "42% 31 fps" while encoding, "100%" once done; empty before any progress was recorded.
+std::string progress_text(const ports::JobRecord& j) {
+  if (!j.progress_percent) return "";
+  std::string text = fmt::format("{:.0f}%", std::floor(*j.progress_percent));
+  if (j.status == core::JobStatus::Encoding && j.frames_per_second > 0) text += fmt::format(" {:.0f} fps", j.frames_per_second);
+  return text;
+}
+
+void print_job_row(const ports::JobRecord& j) {
+  fmt::print("{:<36}  {:<11}  {:<12}  {:<27}  {:<20}  {:<24}  {}\n", j.id, core::to_string(j.status), progress_text(j),
+             core::format_rfc3339(j.updated_at), j.video.resource_id, j.video.file_path, j.error);
+}
+
+void print_job_header() {
+  fmt::print("{:<36}  {:<11}  {:<12}  {:<27}  {:<20}  {:<24}  {}\n", "job_id", "status", "progress", "updated_at",
+             "resource_id", "file_path", "error");
+}
+
+int show_job(ports::JobStore& store, const std::string& job_id) {
+  auto job = store.find_job(job_id);
+  if (!job) return fail_with(job.error());
+  if (!*job) return fail_with(core::Error::not_found("no job " + job_id + " in the job store"));
+  auto events = store.job_events((*job)->id);
+  if (!events) return fail_with(events.error());
+  print_job_header();
+  print_job_row(**job);
+  fmt::print("\n{:<27}  {:<11}  {}\n", "at", "status", "note");
+  for (const auto& e : *events) {
+    fmt::print("{:<27}  {:<11}  {}\n", core::format_rfc3339(e.at), core::to_string(e.status), e.note);
+  }
+  return 0;
+}
+
+}  // namespace
+
+int list_jobs(const core::Config& config, const std::optional<std::string>& status_text,
+              const std::optional<std::string>& job_id) {
   std::optional<core::JobStatus> status;
   if (status_text) {
     status = core::parse_job_status(*status_text);
@@ -168,14 +207,11 @@ int list_jobs(const core::Config& config, const std::optional<std::string>& stat
   }
   auto store = open_store(config);
   if (!store) return fail_with(store.error());
+  if (job_id) return show_job(**store, *job_id);
   auto jobs = (*store)->list_jobs(status);
   if (!jobs) return fail_with(jobs.error());
-  fmt::print("{:<36}  {:<11}  {:<27}  {:<20}  {:<24}  {}\n", "job_id", "status", "updated_at", "resource_id",
-             "file_path", "error");
-  for (const auto& j : *jobs) {
-    fmt::print("{:<36}  {:<11}  {:<27}  {:<20}  {:<24}  {}\n", j.id, core::to_string(j.status),
-               core::format_rfc3339(j.updated_at), j.video.resource_id, j.video.file_path, j.error);
-  }
+  print_job_header();
+  for (const auto& j : *jobs) print_job_row(j);
   return 0;
 }
 

@@ -14,7 +14,10 @@ int serve(const core::Config& config);
 // `submit`: publishes one job message (with a fresh message_id) to the job queue.
 int submit(const core::Config& config, const std::string& resource_id, const std::string& file_path);
 
-// `jobs`: prints the recorded jobs, newest first, optionally only those in one status.
-int list_jobs(const core::Config& config, const std::optional<std::string>& status);
+// `jobs`: prints the recorded jobs, newest first, optionally only those in one status, with their
+// ENCODING progress; with `job_id`, that job and its history (each status change and its note:
+// a failure's reason, a completed job's warnings).
+int list_jobs(const core::Config& config, const std::optional<std::string>& status,
+              const std::optional<std::string>& job_id);
 
 }  // namespace ve::main

@@ -28,6 +28,10 @@ struct JobRecord {
   // The identity of the message that asked for the job ("id:<message_id>" or "sha256:<body hash>"),
   // so a redelivered message can find its earlier attempts. Empty for jobs made otherwise.
   std::string message_key;
+  // How far ENCODING got (record_progress): percent of the input, 0..100, and encoded frames per
+  // second; nullopt until the first report.
+  std::optional<double> progress_percent;
+  double frames_per_second = 0;
   TimePoint created_at;
   TimePoint updated_at;
   VideoRecord video;
@@ -36,6 +40,9 @@ struct JobRecord {
 struct JobEvent {
   core::JobStatus status = core::JobStatus::Starting;
   TimePoint at;
+  // What record_status was told with the change: the reason of FAILED and ABANDONED, the warnings
+  // of a COMPLETED job (e.g. damaged packets concealed); empty otherwise.
+  std::string note;
 };
 
 // What JobStore::claim_redelivered found.
@@ -62,10 +69,16 @@ class JobStore {
   // one message never yields two COMPLETED jobs.
   virtual core::Result<RedeliveryClaim> claim_redelivered(const JobRecord& job, const std::string& abandon_reason) = 0;
 
-  // Moves a job to `status` (error text for FAILED and ABANDONED), stamps updated_at and appends an event,
-  // atomically. InvalidInput when core::can_transition forbids it; Conflict when the job was
+  // Moves a job to `status`, stamps updated_at and appends an event with `note` (empty: none),
+  // atomically. For FAILED and ABANDONED the note is also the job's error; other statuses leave the
+  // error empty. InvalidInput when core::can_transition forbids it; Conflict when the job was
   // ABANDONED (another attempt took over).
-  virtual core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) = 0;
+  virtual core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& note) = 0;
+
+  // Stores how far an ENCODING job is (percent 0..100, encoded frames per second), replacing the
+  // last value; no event, updated_at unchanged. Callers throttle (core::ProgressThrottle).
+  // NotFound for an unknown job; InvalidInput (nothing stored) when the job is not ENCODING.
+  virtual core::Status record_progress(const std::string& job_id, double percent, double frames_per_second) = 0;
 
   virtual core::Result<std::optional<JobRecord>> find_job(const std::string& job_id) = 0;
 

@@ -229,6 +229,10 @@ std::vector<Case> make_cases() {
       media("long-edit-list.mp4", "track 0 has an edit list of 1000 entries; at most 64 are supported"),
       media("repeating-edits.mp4", "repeating edit lists are not supported"),
       media("huge-timestamps.mp4", "has a timestamp or duration out of any real range"),
+      // Video that must be decoded to be encoded: an interrupted upload of 10-bit HEVC (its moov at
+      // the end, cut off), and HEVC whose packets are mostly garbage (a container in order).
+      media("truncated-hevc.mp4", "corrupt headers"),
+      media("garbage-hevc.mp4", "track 0: the video is mostly damaged: "),
 
       // Symbolic links in the input bucket that lead outside it.
       {Kind::Symlink, "symlink to a file outside", body("symlink-file", "link-out.mp4"), "", "in/link-out.mp4",
@@ -270,6 +274,19 @@ void write_media(const fs::path& in, const fs::path& outside) {
   ve::testing::ffmpeg_generate(from_small + "-f matroska", in / "clip.mkv");
   ve::testing::ffmpeg_generate("-i " + ve::testing::quote(small.string()) + " -vn -c:a copy -f adts", in / "clip.aac");
   ve::testing::ffmpeg_generate("-f lavfi -i testsrc2=size=160x120:duration=1 -c:v mpeg4 -f mp4", in / "mpeg4-part2.mp4");
+
+  const std::string hevc = "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -c:v libx265 -preset ultrafast "
+                           "-x265-params log-level=error:keyint=25 -tag:v hvc1 ";
+  ve::testing::ffmpeg_generate(hevc + "-pix_fmt yuv420p10le -f mp4", in / "hevc-whole.mp4");
+  const std::string whole = ve::testing::read_text(in / "hevc-whole.mp4");
+  ve::testing::write_bytes(in / "truncated-hevc.mp4", whole.substr(0, whole.size() * 6 / 10));
+  fs::remove(in / "hevc-whole.mp4");
+  ve::testing::ffmpeg_generate(hevc + "-f mp4", in / "hevc-clean.mp4");
+  // Four packets of five: past the packager's limit (half), whatever a decoder conceals.
+  EXPECT_GT(ve::testing::garble_video_packets(in / "hevc-clean.mp4", in / "garbage-hevc.mp4",
+                                              [](size_t i) { return i % 5 != 0; }),
+            30u);
+  fs::remove(in / "hevc-clean.mp4");
 
   // A real video outside the bucket, reachable from inside only through symbolic links.
   fs::create_directories(outside);

@@ -245,6 +245,57 @@ TEST(Faults, ASecondSigtermCancelsTheJobsInProgressAtOnce) {
   stack.s3().hold_downloads(false);
 }
 
+// SIGTERM while a long input is being encoded, with a grace of 1 s: the packager gives up at its
+// next packet once the grace is over, so the process is gone soon after; the job is ABANDONED (not
+// COMPLETED), its message is back on the queue and nothing was uploaded. Meanwhile the job's
+// ENCODING progress could be watched growing in the database.
+TEST(Faults, SigtermMidEncodingStopsWithinTheGraceAndRequeuesTheMessage) {
+  Stack stack(false);
+  const auto long_input = stack.root() / "long.mp4";
+  ve::testing::ffmpeg_generate("-f lavfi -i testsrc2=size=1280x720:rate=25:duration=16 -c:v libx265 -preset ultrafast "
+                               "-x265-params log-level=error -tag:v hvc1",
+                               long_input);
+  ASSERT_FALSE(HasFailure());
+  ve::adapters::blob::S3BlobStore client(stack.s3().settings());
+  ASSERT_TRUE(client.upload(long_input, "in-bucket", "uploads/long.mp4"));
+  auto service = stack.start("a", {{"SHUTDOWN_GRACE_SECONDS", "1"}, {"X264_PRESET", "veryfast"}});
+  stack.wait_consumers(1, *service);
+  stack.probe().publish("", "videos", nlohmann::json{{"resource_id", "long"}, {"file_path", "long.mp4"}}.dump(), "m-1");
+
+  // Progress is stored while encoding, and moves on (at most one write a second).
+  double first = -1, later = -1;
+  ASSERT_TRUE(eventually([&] {
+    const auto encoding = stack.jobs_in(JobStatus::Encoding);
+    if (encoding.empty() || !encoding[0].progress_percent) return false;
+    if (first < 0) first = *encoding[0].progress_percent;
+    later = *encoding[0].progress_percent;
+    return later > first;
+  }, 90s)) << "no growing progress (first " << first << "%, later " << later << "%)\n" << service->log();
+  ASSERT_LT(later, 60) << "the encode is too quick for this test: it may finish within the grace";
+
+  const auto stopping = std::chrono::steady_clock::now();
+  service->signal(SIGTERM);
+  EXPECT_EQ(service->wait_exit(40s), 0) << service->log();
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  RecordProperty("stop_seconds", std::to_string(std::chrono::duration<double>(took).count()));
+  RecordProperty("progress_seen", std::to_string(first) + "% then " + std::to_string(later) + "%");
+  // 1 s of grace, then the encode stops at its next packet; the rest is closing connections.
+  EXPECT_LT(took, 5s) << std::chrono::duration<double>(took).count() << " s\n" << service->log();
+
+  const auto abandoned = stack.jobs_in(JobStatus::Abandoned);
+  ASSERT_EQ(abandoned.size(), 1u) << service->log();
+  EXPECT_NE(abandoned[0].error.find("SHUTDOWN_GRACE_SECONDS=1"), std::string::npos) << abandoned[0].error;
+  EXPECT_LT(abandoned[0].progress_percent.value_or(0), 100);
+  EXPECT_TRUE(stack.jobs_in(JobStatus::Completed).empty());
+  EXPECT_EQ(service->log().find("did not react to cancellation"), std::string::npos) << service->log();
+  EXPECT_TRUE(eventually([&] { return stack.probe().message_count("videos") == 1u; }, 10s)) << "not requeued";
+  EXPECT_EQ(stack.probe().message_count("videos-failed"), 0u);
+  EXPECT_TRUE(stack.results(0, 1s, 1s).empty()) << "a result or failure was published";
+  auto uploaded = client.list("out-bucket", "dash/");
+  ASSERT_TRUE(uploaded) << uploaded.error().message;
+  EXPECT_TRUE(uploaded->empty()) << uploaded->size() << " object(s) uploaded, e.g. " << uploaded->front();
+}
+
 // Two instances share the broker and the database; the one running the job is killed with SIGKILL.
 TEST(Faults, SigkillMidJobLosesNothingAndTheOtherInstanceCompletesIt) {
   Stack stack(true);

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -107,6 +108,9 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
       {"outputBucketName", output_setting},
       {"CONCURRENCY_WORKERS", "3"},
       {"CONCURRENCY_UPLOAD", "4"},
+      // Repackaging only: the presentations are compared packet for packet with their inputs
+      // (EncodingServiceTest covers the encoded ladders).
+      {"RENDITIONS", "source"},
       {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
       {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())},
       {"RABBITMQ_DEFAULT_USER", "guest"},
@@ -242,6 +246,180 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
 INSTANTIATE_TEST_SUITE_P(Setups, ServiceTest,
                          ::testing::Values(Setup{"sqlite_local", false, false}, Setup{"postgres_local", true, false},
                                            Setup{"sqlite_s3", false, true}),
+                         [](const auto& info) { return info.param.name; });
+
+// Representation ids of a DASH manifest, in order.
+std::vector<std::string> representation_ids(const std::filesystem::path& mpd) {
+  const std::string text = ve::testing::read_text(mpd);
+  const std::regex id(R"re(<Representation[^>]*\bid="([^"]+)")re");
+  std::vector<std::string> ids;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), id); it != std::sregex_iterator(); ++it) {
+    ids.push_back((*it)[1]);
+  }
+  return ids;
+}
+
+// The bandwidth attribute of one representation of a DASH manifest (0 when absent).
+long representation_bandwidth(const std::filesystem::path& mpd, const std::string& rep) {
+  const std::string text = ve::testing::read_text(mpd);
+  std::smatch m;
+  const std::regex bandwidth("<Representation[^>]*\\bid=\"" + rep + "\"[^>]*\\bbandwidth=\"([0-9]+)\"");
+  return std::regex_search(text, m, bandwidth) ? std::stol(m[1]) : 0;
+}
+
+// codec_name,height of the first stream of a representation's init segment joined with its first
+// media segment, as ffprobe reads them.
+std::string probe_rendition(const std::filesystem::path& dir, const std::string& rep, const std::filesystem::path& scratch) {
+  const auto joined = scratch / (rep + ".mp4");
+  ve::testing::concatenate({dir / ("init-" + rep + ".mp4"), dir / ("seg-" + rep + "-00001.m4s")}, joined);
+  const auto r = ve::testing::run("ffprobe -v error -show_entries stream=codec_name,height -of csv=p=0 " +
+                                  ve::testing::quote(joined.string()));
+  std::string out = r.output;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ',')) out.pop_back();
+  return out;
+}
+
+// Encoding through `serve`: 10-bit HEVC, a MOV with PCM audio and HEVC with a few damaged packets
+// come out as H.264/AAC ladders (RENDITIONS, X264_PRESET, AUDIO_BITRATE from the environment); the
+// jobs store their ENCODING progress (100 % at the end, in the result too) and a completed job's
+// warnings are kept in its history and logged with its id.
+class EncodingServiceTest : public ServiceTest {};
+
+TEST_P(EncodingServiceTest, EncodesHevcAndMovInputsIntoLadders) {
+  auto broker = ve::testing::RabbitMqNode::start_new();
+  std::unique_ptr<ve::testing::PostgresCluster> postgres;
+  TempDir root;
+  std::string dsn = (root / "work/video-encoder.db").string();
+  if (GetParam().postgres) {
+    postgres = std::make_unique<ve::testing::PostgresCluster>();
+    dsn = postgres->dsn();
+  }
+  const auto in = root / "storage/in";
+  std::filesystem::create_directories(in);
+  ve::testing::ffmpeg_generate(
+      "-f lavfi -i testsrc2=size=640x360:rate=25:duration=3 -f lavfi -i sine=frequency=440:duration=3 "
+      "-c:v libx265 -preset ultrafast -x265-params log-level=error -pix_fmt yuv420p10le -tag:v hvc1 -c:a aac -shortest",
+      in / "hevc10.mp4");
+  ve::testing::ffmpeg_generate(
+      "-f lavfi -i testsrc2=size=854x480:rate=25:duration=3 -f lavfi -i sine=frequency=330:duration=3:sample_rate=48000 "
+      "-c:v libx264 -preset ultrafast -pix_fmt yuv420p -c:a pcm_s16le -shortest",
+      in / "clip.mov");
+  ve::testing::ffmpeg_generate(
+      "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -c:v libx265 -preset ultrafast "
+      "-x265-params log-level=error:keyint=25 -tag:v hvc1",
+      root / "clean.mp4");
+  ASSERT_EQ(ve::testing::garble_video_packets(root / "clean.mp4", in / "damaged.mp4",
+                                              [](size_t i) { return i == 10 || i == 30 || i == 40; }),
+            3u);
+  ASSERT_FALSE(HasFailure());
+
+  const std::map<std::string, std::string> env = {
+      {"DB_TYPE", GetParam().postgres ? "postgres" : "sqlite3"},
+      {"DSN", dsn},
+      {"AUTO_MIGRATE_DB", "true"},
+      {"localStoragePath", (root / "work").string()},
+      {"STORAGE_ROOT", (root / "storage").string()},
+      {"inputBucketName", "in"},
+      {"outputBucketName", "out"},
+      {"CONCURRENCY_WORKERS", "2"},
+      {"RENDITIONS", "auto"},
+      {"X264_PRESET", "ultrafast"},
+      {"AUDIO_BITRATE", "64k"},
+      {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
+      {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())}};
+  ServiceProcess service(VE_BINARY, {"serve"}, env, root.path(), root / "service.log");
+  ve::testing::BrokerProbe probe(broker->settings());
+  const auto started = std::chrono::steady_clock::now();
+  while (!probe.message_count("videos") && std::chrono::steady_clock::now() - started < 60s) {
+    ASSERT_TRUE(service.running()) << service.log();
+    std::this_thread::sleep_for(100ms);
+  }
+  for (const char* file : {"hevc10.mp4", "clip.mov", "damaged.mp4"}) probe.publish("", "videos", body(file, file));
+
+  std::map<std::string, nlohmann::json> results;  // by resource_id (the file name)
+  while (results.size() < 3) {
+    auto m = probe.wait_get("videos-result", 120s);
+    ASSERT_TRUE(m) << "only " << results.size() << " results\n" << service.log();
+    const auto j = nlohmann::json::parse(m->body);
+    ASSERT_TRUE(j.contains("job_id")) << m->body << "\n" << service.log();
+    results[j["video"]["resource_id"]] = j;
+  }
+  EXPECT_EQ(service.stop(), 0) << service.log();
+  EXPECT_FALSE(probe.wait_get("videos-failed", 1s));
+
+  auto store = open_store(dsn);
+  ASSERT_TRUE(store);
+  // What each input must become: its video rungs (never above the source) and its audio.
+  const std::map<std::string, std::vector<std::string>> ladders = {
+      {"hevc10.mp4", {"video0-360p", "audio1"}},
+      {"clip.mov", {"video0-480p", "video0-360p", "audio1"}},
+      {"damaged.mp4", {"video0-240p"}}};
+  for (const auto& [file, expected_ids] : ladders) {
+    SCOPED_TRACE(file);
+    ASSERT_EQ(results.count(file), 1u);
+    const auto& r = results[file];
+    EXPECT_EQ(r["status"], "COMPLETED");
+    EXPECT_EQ(r["Error"], "");
+    EXPECT_EQ(r["progress"], 100);
+    const std::string folder = r["video"]["encoded_video_folder"];
+    const auto dir = root / "storage/out" / folder;
+    for (const char* name : {"manifest.mpd", "master.m3u8", "poster.jpg"}) {
+      EXPECT_TRUE(std::filesystem::is_regular_file(dir / name)) << name;
+    }
+    EXPECT_EQ(representation_ids(dir / "manifest.mpd"), expected_ids);
+    for (const auto& rep : expected_ids) {
+      EXPECT_TRUE(std::filesystem::is_regular_file(dir / ("init-" + rep + ".mp4"))) << rep;
+      EXPECT_TRUE(std::filesystem::is_regular_file(dir / ("seg-" + rep + "-00001.m4s"))) << rep;
+      EXPECT_TRUE(std::filesystem::is_regular_file(dir / (rep + ".m3u8"))) << rep;
+      const std::string probed = probe_rendition(dir, rep, root.path());
+      if (rep.rfind("video", 0) == 0) {
+        EXPECT_EQ(probed, "h264," + rep.substr(rep.find('-') + 1, rep.size() - rep.find('-') - 2)) << rep;
+      } else {
+        EXPECT_EQ(probed, "aac") << rep;
+      }
+    }
+
+    auto job = store->find_job(r["job_id"]);
+    ASSERT_TRUE(job && *job) << r.dump();
+    EXPECT_EQ((*job)->status, JobStatus::Completed);
+    EXPECT_EQ((*job)->progress_percent, 100);
+    EXPECT_GT((*job)->frames_per_second, 0);
+    const auto events = store->job_events((*job)->id);
+    ASSERT_TRUE(events);
+    std::vector<JobStatus> history;
+    for (const auto& e : *events) history.push_back(e.status);
+    EXPECT_EQ(history, (std::vector<JobStatus>{JobStatus::Starting, JobStatus::Downloading, JobStatus::Fragmenting,
+                                               JobStatus::Encoding, JobStatus::Uploading, JobStatus::Finishing,
+                                               JobStatus::Completed}));
+    const std::string note = events->back().note;
+    if (file == "damaged.mp4") {
+      EXPECT_NE(note.find("video packets were damaged (concealed or skipped)"), std::string::npos) << note;
+      EXPECT_NE(service.log().find("job " + (*job)->id + ": track 0: "), std::string::npos) << service.log();
+      const auto shown = ve::testing::run("cd " + ve::testing::quote(root.path().string()) + " && env DB_TYPE=" +
+                                          env.at("DB_TYPE") + " DSN=" + ve::testing::quote(dsn) + " " +
+                                          ve::testing::quote(VE_BINARY) + " jobs --job " + (*job)->id);
+      EXPECT_EQ(shown.exit_code, 0) << shown.output;
+      EXPECT_NE(shown.output.find(note), std::string::npos) << shown.output;
+    } else {
+      EXPECT_EQ(note, "");
+    }
+  }
+  // AUDIO_BITRATE=64k reached the encoder: the MOV's PCM audio was encoded at about that rate.
+  const auto mov_mpd = root / "storage/out" / results["clip.mov"]["video"]["encoded_video_folder"].get<std::string>() /
+                       "manifest.mpd";
+  EXPECT_GT(representation_bandwidth(mov_mpd, "audio1"), 32000);
+  EXPECT_LT(representation_bandwidth(mov_mpd, "audio1"), 96000);
+
+  const auto listing = ve::testing::run("cd " + ve::testing::quote(root.path().string()) + " && env DB_TYPE=" +
+                                        env.at("DB_TYPE") + " DSN=" + ve::testing::quote(dsn) + " " +
+                                        ve::testing::quote(VE_BINARY) + " jobs --status COMPLETED");
+  EXPECT_EQ(listing.exit_code, 0) << listing.output;
+  EXPECT_NE(listing.output.find("COMPLETED    100%"), std::string::npos) << listing.output;
+}
+
+// Storage is not what this suite is about: local buckets, with each database.
+INSTANTIATE_TEST_SUITE_P(Setups, EncodingServiceTest,
+                         ::testing::Values(Setup{"sqlite_local", false, false}, Setup{"postgres_local", true, false}),
                          [](const auto& info) { return info.param.name; });
 
 TEST(ServiceConfig, WrongValueStopsStartUpNamingTheVariable) {

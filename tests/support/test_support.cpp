@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -85,6 +86,31 @@ std::vector<long> packet_counts(const std::filesystem::path& file) {
     if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0]))) out.push_back(std::stol(line));
   }
   return out;
+}
+
+size_t garble_video_packets(const std::filesystem::path& in, const std::filesystem::path& out,
+                            const std::function<bool(size_t index)>& pick) {
+  const auto r = run("ffprobe -v error -select_streams v:0 -show_entries packet=size,pos -of compact=p=0 " +
+                     quote(in.string()));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  std::string bytes = read_text(in);
+  uint32_t x = 2718;
+  size_t index = 0, garbled = 0;
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line); ++index) {
+    // "size=8656|pos=48"
+    const auto size_at = line.find("size="), pos_at = line.find("pos=");
+    if (size_at == std::string::npos || pos_at == std::string::npos) {
+      ADD_FAILURE() << "unexpected ffprobe line: " << line;
+      return garbled;
+    }
+    const size_t size = std::stoul(line.substr(size_at + 5)), pos = std::stoul(line.substr(pos_at + 4));
+    if (!pick(index) || size <= 6 || pos + size > bytes.size()) continue;
+    for (size_t k = pos + 6; k < pos + size; ++k) bytes[k] = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
+    ++garbled;
+  }
+  write_bytes(out, bytes);
+  return garbled;
 }
 
 void concatenate(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& out) {

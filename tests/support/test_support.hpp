@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -48,6 +50,13 @@ void ffmpeg_generate(const std::string& arguments, const std::filesystem::path& 
 // Per-stream MD5 of packet data and per-stream packet count, as ffmpeg and ffprobe read a file.
 std::vector<std::string> stream_hashes(const std::filesystem::path& file);
 std::vector<long> packet_counts(const std::filesystem::path& file);
+
+// Copies `in` to `out` with the payload of some packets of its first video stream overwritten by
+// pseudo-random bytes (the first 6 bytes of each kept: length prefix and NAL header), the container
+// left intact, so a decoder meets damaged pictures. `pick` chooses by packet index (0-based, file
+// order). Returns how many packets were garbled; fails the calling test when ffprobe cannot list them.
+size_t garble_video_packets(const std::filesystem::path& in, const std::filesystem::path& out,
+                            const std::function<bool(size_t index)>& pick);
 
 // Joins files into one.
 void concatenate(const std::vector<std::filesystem::path>& parts, const std::filesystem::path& out);

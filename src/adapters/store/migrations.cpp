@@ -100,9 +100,24 @@ ALTER TABLE jobs ADD COLUMN message_key text;
 CREATE INDEX jobs_message_key ON jobs (message_key) WHERE message_key IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations = {{
+// Added columns only, all nullable: rows written before keep NULL (no progress, no note), and
+// an older build reading this schema never names them.
+constexpr std::string_view kV3Sqlite = R"sql(
+ALTER TABLE jobs ADD COLUMN progress_percent REAL;
+ALTER TABLE jobs ADD COLUMN frames_per_second REAL;
+ALTER TABLE job_events ADD COLUMN note TEXT;
+)sql";
+
+constexpr std::string_view kV3Postgres = R"sql(
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS progress_percent double precision;
+ALTER TABLE jobs ADD COLUMN IF NOT EXISTS frames_per_second double precision;
+ALTER TABLE job_events ADD COLUMN IF NOT EXISTS note text;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, "videos, jobs and job_events", kV1Sqlite, kV1Postgres},
     {2, "ABANDONED jobs and message keys for redelivered messages", kV2Sqlite, kV2Postgres},
+    {3, "ENCODING progress of jobs and notes (reasons, warnings) on job events", kV3Sqlite, kV3Postgres},
 }};
 
 }  // namespace

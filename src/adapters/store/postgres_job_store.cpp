@@ -20,7 +20,7 @@ constexpr std::string_view kPostgresSelectJobs =
     "SELECT j.id::text, j.output_bucket_path, j.status, coalesce(j.error, ''),"
     " (extract(epoch FROM j.created_at) * 1000000)::bigint, (extract(epoch FROM j.updated_at) * 1000000)::bigint,"
     " v.id::text, v.resource_id, v.file_path, (extract(epoch FROM v.created_at) * 1000000)::bigint,"
-    " coalesce(j.message_key, '')"
+    " coalesce(j.message_key, ''), j.progress_percent, coalesce(j.frames_per_second, 0)"
     " FROM jobs j JOIN videos v ON v.id = j.video_id";
 
 constexpr std::string_view kNewestFirst = " ORDER BY j.created_at DESC, j.id DESC";
@@ -50,6 +50,8 @@ core::Result<ports::JobRecord> to_record(const pqxx::row& row, std::string_view 
   job.video.file_path = row[8].c_str();
   job.video.created_at = from_micros(row[9]);
   job.message_key = row[10].c_str();
+  if (!row[11].is_null()) job.progress_percent = row[11].as<double>();
+  job.frames_per_second = row[12].as<double>();
   return job;
 }
 
@@ -194,8 +196,8 @@ core::Result<ports::RedeliveryClaim> PostgresJobStore::claim_redelivered(const p
       const std::string at = core::format_rfc3339(next_event_time(earlier.updated_at));
       tx.exec_params("UPDATE jobs SET status = 'ABANDONED', error = $2, updated_at = $3::timestamptz WHERE id = $1",
                      earlier.id, abandon_reason, at);
-      tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, 'ABANDONED', $2::timestamptz)",
-                     earlier.id, at);
+      tx.exec_params("INSERT INTO job_events (job_id, status, at, note) VALUES ($1, 'ABANDONED', $2::timestamptz, $3)",
+                     earlier.id, at, abandon_reason);
       claim.abandoned.push_back(earlier.id);
     }
     if (auto ok = insert_job(tx, job); !ok) return core::fail(ok.error());
@@ -203,7 +205,7 @@ core::Result<ports::RedeliveryClaim> PostgresJobStore::claim_redelivered(const p
   });
 }
 
-core::Status PostgresJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
+core::Status PostgresJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& note) {
   if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
   const std::string id = normalize_id(job_id);
   const std::string what = std::string("recording status ") + core::to_string(status) + " of job " + id + " in " +
@@ -219,12 +221,29 @@ core::Status PostgresJobStore::record_status(const std::string& job_id, core::Jo
 
     const std::string at = core::format_rfc3339(next_event_time(from_micros(rows[0][1])));
     const bool has_error = status == core::JobStatus::Failed || status == core::JobStatus::Abandoned;
-    const std::string& error_text = has_error ? error : std::string();
+    const std::string& error_text = has_error ? note : std::string();
     tx.exec_params("UPDATE jobs SET status = $2, error = NULLIF($3, ''), updated_at = $4::timestamptz WHERE id = $1",
                    id, core::to_string(status), error_text, at);
-    tx.exec_params("INSERT INTO job_events (job_id, status, at) VALUES ($1, $2, $3::timestamptz)", id,
-                   core::to_string(status), at);
+    tx.exec_params("INSERT INTO job_events (job_id, status, at, note) VALUES ($1, $2, $3::timestamptz, NULLIF($4, ''))",
+                   id, core::to_string(status), at, note);
     return {};
+  });
+}
+
+core::Status PostgresJobStore::record_progress(const std::string& job_id, double percent, double frames_per_second) {
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  const std::string what = "recording the progress of job " + id + " in " + pool_->where();
+  return pool_->transact<void>(what, [&](pqxx::work& tx) -> core::Status {
+    // One statement that changes the row only while it is ENCODING (a concurrent status change
+    // holds the row lock, so this sees the status it committed).
+    const auto updated = tx.exec_params(
+        "UPDATE jobs SET progress_percent = $2, frames_per_second = $3 WHERE id = $1 AND status = 'ENCODING'", id,
+        stored_percent(percent), stored_rate(frames_per_second));
+    if (updated.affected_rows() > 0) return {};
+    const auto rows = tx.exec_params("SELECT status FROM jobs WHERE id = $1", id);
+    if (rows.empty()) return core::fail(unknown_job(id));
+    return core::fail(not_encoding(id, rows[0][0].c_str()));
   });
 }
 
@@ -260,7 +279,7 @@ core::Result<std::vector<ports::JobEvent>> PostgresJobStore::job_events(const st
   return pool_->transact<Events>(what, [&](pqxx::work& tx) -> core::Result<Events> {
     // One statement, so the job's existence and its events come from the same snapshot.
     const auto rows = tx.exec_params(
-        "SELECT e.status, (extract(epoch FROM e.at) * 1000000)::bigint"
+        "SELECT e.status, (extract(epoch FROM e.at) * 1000000)::bigint, coalesce(e.note, '')"
         " FROM jobs j LEFT JOIN job_events e ON e.job_id = j.id WHERE j.id = $1 ORDER BY e.id",
         id);
     if (rows.empty()) return core::fail(unknown_job(id));
@@ -269,7 +288,7 @@ core::Result<std::vector<ports::JobEvent>> PostgresJobStore::job_events(const st
       if (row[0].is_null()) continue;  // the job has no events (LEFT JOIN)
       auto status = read_status(row[0], what);
       if (!status) return core::fail(status.error());
-      events.push_back({*status, from_micros(row[1])});
+      events.push_back({*status, from_micros(row[1]), row[2].c_str()});
     }
     return events;
   });

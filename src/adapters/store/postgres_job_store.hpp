@@ -31,7 +31,8 @@ class PostgresJobStore final : public ports::JobStore {
   core::Status create_job(const ports::JobRecord& job) override;
   core::Result<ports::RedeliveryClaim> claim_redelivered(const ports::JobRecord& job,
                                                         const std::string& abandon_reason) override;
-  core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) override;
+  core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& note) override;
+  core::Status record_progress(const std::string& job_id, double percent, double frames_per_second) override;
   core::Result<std::optional<ports::JobRecord>> find_job(const std::string& job_id) override;
   core::Result<std::vector<ports::JobRecord>> list_jobs(std::optional<core::JobStatus> status) override;
   core::Result<std::vector<ports::JobEvent>> job_events(const std::string& job_id) override;

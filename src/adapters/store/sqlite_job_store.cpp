@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "adapters/store/migrations.hpp"
@@ -18,10 +19,19 @@ constexpr int kBusyTimeoutMs = 5000;
 
 constexpr std::string_view kSqliteSelectJobs =
     "SELECT j.id, j.output_bucket_path, j.status, j.error, j.created_at, j.updated_at,"
-    " v.id, v.resource_id, v.file_path, v.created_at, j.message_key"
+    " v.id, v.resource_id, v.file_path, v.created_at, j.message_key, j.progress_percent, j.frames_per_second"
     " FROM jobs j JOIN videos v ON v.id = j.video_id";
 
 std::string text(const std::optional<std::string>& column) { return column.value_or(""); }
+
+// REAL columns arrive as SQLite's text rendering of the number.
+std::optional<double> real(const std::optional<std::string>& column) {
+  if (!column) return std::nullopt;
+  char* end = nullptr;
+  const double value = std::strtod(column->c_str(), &end);
+  if (end == column->c_str()) return std::nullopt;
+  return value;
+}
 
 core::Result<ports::TimePoint> read_time(const std::optional<std::string>& column, std::string_view what) {
   const auto t = core::parse_rfc3339(text(column));
@@ -44,6 +54,8 @@ core::Result<ports::JobRecord> to_record(const SqlRow& row, std::string_view wha
   job.video.resource_id = text(row[7]);
   job.video.file_path = text(row[8]);
   job.message_key = text(row[10]);
+  job.progress_percent = real(row[11]);
+  job.frames_per_second = real(row[12]).value_or(0);
   const std::string context = std::string(what) + ", job " + job.id;
   auto status = read_status(row[2], context);
   if (!status) return core::fail(status.error());
@@ -231,8 +243,8 @@ core::Result<ports::RedeliveryClaim> SqliteJobStore::claim_redelivered(const por
     const std::string at = core::format_rfc3339(next_event_time(earlier->updated_at));
     auto ok = sqlite_exec(db, "UPDATE jobs SET status = 'ABANDONED', error = ?2, updated_at = ?3 WHERE id = ?1",
                           {earlier->id, abandon_reason, at}, what);
-    if (ok) ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at) VALUES (?1, 'ABANDONED', ?2)",
-                             {earlier->id, at}, what);
+    if (ok) ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at, note) VALUES (?1, 'ABANDONED', ?2, ?3)",
+                             {earlier->id, at, abandon_reason}, what);
     if (!ok) return core::fail(ok.error());
     claim.abandoned.push_back(earlier->id);
   }
@@ -241,7 +253,7 @@ core::Result<ports::RedeliveryClaim> SqliteJobStore::claim_redelivered(const por
   return claim;
 }
 
-core::Status SqliteJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
+core::Status SqliteJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& note) {
   if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
   const std::string id = normalize_id(job_id);
   const std::string what = std::string("recording status ") + core::to_string(status) + " of job " + id + " in " + where();
@@ -261,14 +273,34 @@ core::Status SqliteJobStore::record_status(const std::string& job_id, core::JobS
 
   const std::string at = core::format_rfc3339(next_event_time(*previous));
   const bool has_error = status == core::JobStatus::Failed || status == core::JobStatus::Abandoned;
-  const SqlValue error_value = has_error ? SqlValue{error} : SqlValue{nullptr};
+  const SqlValue error_value = has_error ? SqlValue{note} : SqlValue{nullptr};
+  const SqlValue note_value = note.empty() ? SqlValue{nullptr} : SqlValue{note};
   auto ok = sqlite_exec(db, "UPDATE jobs SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1",
                         {id, core::to_string(status), error_value, at}, what);
   if (!ok) return ok;
-  ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at) VALUES (?1, ?2, ?3)",
-                   {id, core::to_string(status), at}, what);
+  ok = sqlite_exec(db, "INSERT INTO job_events (job_id, status, at, note) VALUES (?1, ?2, ?3, ?4)",
+                   {id, core::to_string(status), at, note_value}, what);
   if (!ok) return ok;
   return tx->commit(what);
+}
+
+core::Status SqliteJobStore::record_progress(const std::string& job_id, double percent, double frames_per_second) {
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  const std::string what = "recording the progress of job " + id + " in " + where();
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  // One statement that changes the row only while it is ENCODING; the status is read afterwards
+  // only to say why nothing changed.
+  auto ok = sqlite_exec(db,
+                        "UPDATE jobs SET progress_percent = ?2, frames_per_second = ?3 WHERE id = ?1 AND status = 'ENCODING'",
+                        {id, stored_percent(percent), stored_rate(frames_per_second)}, what);
+  if (!ok) return ok;
+  if (sqlite3_changes(db) > 0) return {};
+  auto rows = sqlite_query(db, "SELECT status FROM jobs WHERE id = ?1", {id}, what);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return core::fail(unknown_job(id));
+  return core::fail(not_encoding(id, text(rows->front()[0])));
 }
 
 core::Result<std::optional<ports::JobRecord>> SqliteJobStore::find_job(const std::string& job_id) {
@@ -309,7 +341,7 @@ core::Result<std::vector<ports::JobEvent>> SqliteJobStore::job_events(const std:
   std::lock_guard lock(mutex_);
   // One statement, so the job's existence and its events come from the same snapshot.
   auto rows = sqlite_query(db_.get(),
-                           "SELECT e.status, e.at FROM jobs j LEFT JOIN job_events e ON e.job_id = j.id"
+                           "SELECT e.status, e.at, e.note FROM jobs j LEFT JOIN job_events e ON e.job_id = j.id"
                            " WHERE j.id = ?1 ORDER BY e.id",
                            {id}, what);
   if (!rows) return core::fail(rows.error());
@@ -321,7 +353,7 @@ core::Result<std::vector<ports::JobEvent>> SqliteJobStore::job_events(const std:
     if (!status) return core::fail(status.error());
     auto at = read_time(row[1], what);
     if (!at) return core::fail(at.error());
-    events.push_back({*status, *at});
+    events.push_back({*status, *at, text(row[2])});
   }
   return events;
 }

@@ -30,6 +30,8 @@ core::Status bind(sqlite3* db, sqlite3_stmt* statement, std::initializer_list<Sq
       rc = sqlite3_bind_text(statement, index, text->data(), static_cast<int>(text->size()), SQLITE_TRANSIENT);
     } else if (const auto* number = std::get_if<std::int64_t>(&value)) {
       rc = sqlite3_bind_int64(statement, index, *number);
+    } else if (const auto* real = std::get_if<double>(&value)) {
+      rc = sqlite3_bind_double(statement, index, *real);
     } else {
       rc = sqlite3_bind_null(statement, index);
     }

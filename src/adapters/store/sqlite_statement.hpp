@@ -17,7 +17,7 @@
 // Transient (another process holds the database past busy_timeout), the rest Internal.
 namespace ve::adapters::store {
 
-using SqlValue = std::variant<std::nullptr_t, std::string_view, std::int64_t>;
+using SqlValue = std::variant<std::nullptr_t, std::string_view, std::int64_t, double>;
 using SqlRow = std::vector<std::optional<std::string>>;  // every column as text, NULL as nullopt
 
 core::Error sqlite_error(sqlite3* db, int code, std::string_view what);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 namespace ve::adapters::store {
 
@@ -43,6 +44,17 @@ core::Error forbidden_transition(std::string_view job_id, core::JobStatus from, 
 
 core::Error job_exists(std::string_view job_id) {
   return core::Error::invalid_input("job " + std::string(job_id) + " already exists in the job store");
+}
+
+double stored_percent(double percent) { return std::isfinite(percent) ? std::clamp(percent, 0.0, 100.0) : 0.0; }
+
+double stored_rate(double frames_per_second) {
+  return std::isfinite(frames_per_second) && frames_per_second > 0 ? frames_per_second : 0.0;
+}
+
+core::Error not_encoding(std::string_view job_id, std::string_view status) {
+  return core::Error::invalid_input("job " + std::string(job_id) + " is " + std::string(status) +
+                                    ", not ENCODING: its progress was not recorded");
 }
 
 }  // namespace ve::adapters::store

@@ -31,4 +31,11 @@ core::Error unknown_job(std::string_view job_id);
 core::Error forbidden_transition(std::string_view job_id, core::JobStatus from, core::JobStatus to);
 core::Error job_exists(std::string_view job_id);
 
+// What record_progress stores: finite and not negative, a percentage at most 100.
+double stored_percent(double percent);
+double stored_rate(double frames_per_second);
+
+// InvalidInput: progress is recorded only while a job is ENCODING.
+core::Error not_encoding(std::string_view job_id, std::string_view status);
+
 }  // namespace ve::adapters::store

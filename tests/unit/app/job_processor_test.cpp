@@ -96,6 +96,58 @@ TEST_F(JobProcessorTest, GoodJobRunsEveryStatusUploadsAndPublishesTheResult) {
   EXPECT_TRUE(ve::testing::list_names(work_.path()).empty()) << "working folder left behind";
 }
 
+TEST_F(JobProcessorTest, EncodingProgressIsStoredThrottledAndEndsAt100Percent) {
+  settings_.progress_interval = std::chrono::hours(1);  // only the first report and the last pass
+  EXPECT_EQ(process(kGoodBody), Disposition::Ack);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  // The fake reports 25 % (10 fps), 50 %, 75 % and then 100 % without a rate.
+  EXPECT_EQ(store_.progress_log(job.id), (std::vector<std::pair<double, double>>{{25, 10}, {100, 30}}));
+  EXPECT_EQ(job.progress_percent, 100);
+  EXPECT_EQ(job.frames_per_second, 30);
+  ASSERT_EQ(results().size(), 1u);
+  EXPECT_EQ(results()[0]["progress"], 100);
+  EXPECT_EQ(results()[0]["status"], "COMPLETED");
+}
+
+TEST_F(JobProcessorTest, EveryReportIsStoredWhenTheIntervalAllows) {
+  settings_.progress_interval = std::chrono::steady_clock::duration::zero();
+  EXPECT_EQ(process(kGoodBody), Disposition::Ack);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(store_.progress_log(job.id),
+            (std::vector<std::pair<double, double>>{{25, 10}, {50, 20}, {75, 30}, {100, 30}}));
+}
+
+TEST_F(JobProcessorTest, AFailingProgressWriteDoesNotFailTheJob) {
+  store_.progress_failures.fail_call(1, core::Error::transient("database went away"));
+  EXPECT_EQ(process(kGoodBody), Disposition::Ack);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Completed);
+  EXPECT_EQ(job.progress_percent, 100);
+}
+
+TEST_F(JobProcessorTest, PackagerWarningsAreKeptAsTheNoteOfTheCompletedEvent) {
+  blobs_.put("in", "damaged.mp4", "damaged");
+  EXPECT_EQ(process(R"({"resource_id": "r1", "file_path": "damaged.mp4"})"), Disposition::Ack);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Completed);
+  EXPECT_EQ(job.error, "");
+  const auto events = *store_.job_events(job.id);
+  ASSERT_EQ(events.back().status, JobStatus::Completed);
+  EXPECT_EQ(events.back().note,
+            "track 0: 3 of 240 video packets were damaged (concealed or skipped); track 1: something else");
+  for (size_t i = 0; i + 1 < events.size(); ++i) EXPECT_EQ(events[i].note, "") << core::to_string(events[i].status);
+  ASSERT_EQ(results().size(), 1u);
+  EXPECT_EQ(results()[0]["Error"], "");  // the result's contract is unchanged
+}
+
+TEST_F(JobProcessorTest, AFailedJobsReasonIsAlsoTheNoteOfItsLastEvent) {
+  EXPECT_EQ(process(R"({"resource_id": "r1", "file_path": "bad.mp4"})"), Disposition::DeadLetter);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Failed);
+  EXPECT_EQ(store_.job_events(job.id)->back().note, job.error);
+  EXPECT_FALSE(job.progress_percent) << "nothing was encoded";
+}
+
 TEST_F(JobProcessorTest, InvalidMessageIsDeadLetteredWithTheReasonAndNoJob) {
   const std::string body = R"({"resource_id": "r1", "file_path": "../secret.mp4"})";
   EXPECT_EQ(process(body), Disposition::DeadLetter);

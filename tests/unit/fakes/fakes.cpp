@@ -25,7 +25,7 @@ core::Status FakeJobStore::create_job(const ports::JobRecord& job) {
   if (auto ok = failures.tick(); !ok) return ok;
   std::lock_guard lock(mutex_);
   jobs_.push_back(job);
-  events_[job.id].push_back({job.status, job.created_at});
+  events_[job.id].push_back({job.status, job.created_at, ""});
   return {};
 }
 
@@ -45,15 +45,15 @@ core::Result<ports::RedeliveryClaim> FakeJobStore::claim_redelivered(const ports
     earlier.status = core::JobStatus::Abandoned;
     earlier.error = abandon_reason;
     earlier.updated_at = std::chrono::system_clock::now();
-    events_[earlier.id].push_back({earlier.status, earlier.updated_at});
+    events_[earlier.id].push_back({earlier.status, earlier.updated_at, abandon_reason});
     claim.abandoned.push_back(earlier.id);
   }
   jobs_.push_back(job);
-  events_[job.id].push_back({job.status, job.created_at});
+  events_[job.id].push_back({job.status, job.created_at, ""});
   return claim;
 }
 
-core::Status FakeJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& error) {
+core::Status FakeJobStore::record_status(const std::string& job_id, core::JobStatus status, const std::string& note) {
   if (auto ok = failures.tick(); !ok) return ok;
   std::lock_guard lock(mutex_);
   for (auto& job : jobs_) {
@@ -65,12 +65,34 @@ core::Status FakeJobStore::record_status(const std::string& job_id, core::JobSta
       return core::fail(core::Error::invalid_input(std::string("forbidden transition to ") + core::to_string(status)));
     }
     job.status = status;
-    job.error = error;
+    job.error = status == core::JobStatus::Failed || status == core::JobStatus::Abandoned ? note : "";
     job.updated_at = std::chrono::system_clock::now();
-    events_[job_id].push_back({status, job.updated_at});
+    events_[job_id].push_back({status, job.updated_at, note});
     return {};
   }
   return core::fail(core::Error::not_found("no job " + job_id));
+}
+
+core::Status FakeJobStore::record_progress(const std::string& job_id, double percent, double frames_per_second) {
+  if (auto ok = progress_failures.tick(); !ok) return ok;
+  std::lock_guard lock(mutex_);
+  for (auto& job : jobs_) {
+    if (job.id != job_id) continue;
+    if (job.status != core::JobStatus::Encoding) {
+      return core::fail(core::Error::invalid_input("job " + job_id + " is not ENCODING"));
+    }
+    job.progress_percent = percent;
+    job.frames_per_second = frames_per_second;
+    progress_[job_id].emplace_back(percent, frames_per_second);
+    return {};
+  }
+  return core::fail(core::Error::not_found("no job " + job_id));
+}
+
+std::vector<std::pair<double, double>> FakeJobStore::progress_log(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  const auto it = progress_.find(job_id);
+  return it == progress_.end() ? std::vector<std::pair<double, double>>{} : it->second;
 }
 
 core::Result<std::optional<ports::JobRecord>> FakeJobStore::find_job(const std::string& job_id) {
@@ -158,7 +180,8 @@ int FakePackager::waiting() {
 
 core::Result<ports::PackageSummary> FakePackager::package(const std::filesystem::path& input,
                                                           const std::filesystem::path& output_dir,
-                                                          const ports::PackageOptions& options, const ports::ProgressFn&) {
+                                                          const ports::PackageOptions& options,
+                                                          const ports::ProgressFn& progress) {
   const std::string bytes = read_file(input);
   if (bytes == "corrupt") {
     return core::fail(core::Error::invalid_input(input.string() + ": not a valid MP4 file"));
@@ -175,12 +198,19 @@ core::Result<ports::PackageSummary> FakePackager::package(const std::filesystem:
     --waiting_;
     if (!released_) return core::fail(core::Error::transient("packaging was cancelled"));
   }
+  if (progress) {
+    for (int i = 1; i <= 3; ++i) progress({0.25 * i, 10 * i, 10.0 * i});
+  }
   write_file(output_dir / "manifest.mpd", "<MPD/>");
   write_file(output_dir / "init-video0.mp4", "init");
   write_file(output_dir / "seg-video0-00001.m4s", "segment");
   ports::PackageSummary s;
   s.tracks = 1;
   s.segments = 1;
+  if (bytes == "damaged") {
+    s.warnings = {"track 0: 3 of 240 video packets were damaged (concealed or skipped)", "track 1: something else"};
+  }
+  if (progress) progress({1.0});
   return s;
 }
 

@@ -43,15 +43,20 @@ class FakeJobStore final : public ports::JobStore {
   core::Status create_job(const ports::JobRecord& job) override;
   core::Result<ports::RedeliveryClaim> claim_redelivered(const ports::JobRecord& job,
                                                         const std::string& abandon_reason) override;
-  core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& error) override;
+  core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& note) override;
+  core::Status record_progress(const std::string& job_id, double percent, double frames_per_second) override;
   core::Result<std::optional<ports::JobRecord>> find_job(const std::string& job_id) override;
   core::Result<std::vector<ports::JobRecord>> list_jobs(std::optional<core::JobStatus> status) override;
   core::Result<std::vector<ports::JobEvent>> job_events(const std::string& job_id) override;
-  FailureSchedule failures;
+  FailureSchedule failures;  // every call but record_progress and the reads
+  FailureSchedule progress_failures;
+  // Every record_progress call that was stored, in order: {percent, frames per second}.
+  std::vector<std::pair<double, double>> progress_log(const std::string& job_id);
 
  private:
   std::mutex mutex_;
   std::vector<ports::JobRecord> jobs_;
+  std::map<std::string, std::vector<std::pair<double, double>>> progress_;
   std::map<std::string, std::vector<ports::JobEvent>> events_;
 };
 
@@ -79,7 +84,9 @@ class FakeBlobStore final : public ports::BlobStore {
 };
 
 // Writes a small presentation (manifest and two segments) for any input except one whose bytes
-// are "corrupt", which fails as a packager does with bad media.
+// are "corrupt", which fails as a packager does with bad media. Reports progress 0.25, 0.5, 0.75
+// (frames_per_second 10, 20, 30) and 1.0 (no rate), as LadderPackager ends. An input whose bytes are
+// "damaged" succeeds with two warnings in its summary.
 // Inputs whose bytes are "slow" wait in package() until release() or the options' cancellation;
 // "stuck" ones only for release() (a call that ignores cancellation).
 class FakePackager final : public ports::Packager {
