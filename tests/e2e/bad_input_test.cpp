@@ -215,20 +215,17 @@ std::vector<Case> make_cases() {
       media("empty.mp4", "file is empty"),
       media("random.mp4", "not a valid MP4 file or corrupt headers"),
       media("text.mp4", "not a valid MP4 file or corrupt headers"),
-      media("truncated-half.mp4", "lies beyond the end of the file (truncated or broken sample tables)"),
+      media("truncated-half.mp4", "the file is truncated"),
       media("ftyp-only.mp4", "not a valid MP4 file or corrupt headers"),
       media("chunk_out_of_range.mp4", "not a valid MP4 file or corrupt headers"),
-      media("invalid_userdata.mp4", "(file truncated or sample tables broken)"),
-      media("clip.ts", "not an MP4 file (detected MPEG-TS (MPEG-2 Transport Stream))"),
-      media("mpegts-named.mp4", "not an MP4 file (detected MPEG-TS (MPEG-2 Transport Stream))"),
-      media("clip.mkv", "not an MP4 file (detected Matroska / WebM)"),
-      media("clip.aac", "not an MP4 file (detected raw ADTS AAC (Advanced Audio Coding))"),
-      media("mpeg4-part2.mp4", "unsupported codec mpeg4 in track 0"),
+      media("invalid_userdata.mp4", "no picture could be decoded from its first packets"),
+      // (MPEG-TS, Matroska, raw AAC and MPEG-4 Part 2 were refused before the encoder existed; they
+      // are good inputs now, encoded in tests/integration/media/encode_test.cpp.)
       // Sample tables asking for gigabytes of memory (tests/data/hostile).
       media("fixed-size-count.mp4", "track 0 declares 50000000 samples of 1 bytes, more sample data than the whole file"),
       media("long-edit-list.mp4", "track 0 has an edit list of 1000 entries; at most 64 are supported"),
       media("repeating-edits.mp4", "repeating edit lists are not supported"),
-      media("huge-timestamps.mp4", "has a timestamp or duration out of any real range"),
+      media("huge-timestamps.mp4", "would be shown at 2097088x48: corrupt headers"),
       // Video that must be decoded to be encoded: an interrupted upload of 10-bit HEVC (its moov at
       // the end, cut off), and HEVC whose packets are mostly garbage (a container in order).
       media("truncated-hevc.mp4", "corrupt headers"),
@@ -268,12 +265,6 @@ void write_media(const fs::path& in, const fs::path& outside) {
        {"fixed-size-count.mp4", "long-edit-list.mp4", "repeating-edits.mp4", "huge-timestamps.mp4"}) {
     fs::copy_file(ve::testing::test_data(std::string("hostile/") + hostile), in / hostile);
   }
-  const std::string from_small = "-i " + ve::testing::quote(small.string()) + " -map 0 -c copy ";
-  ve::testing::ffmpeg_generate(from_small + "-f mpegts", in / "clip.ts");
-  fs::copy_file(in / "clip.ts", in / "mpegts-named.mp4");
-  ve::testing::ffmpeg_generate(from_small + "-f matroska", in / "clip.mkv");
-  ve::testing::ffmpeg_generate("-i " + ve::testing::quote(small.string()) + " -vn -c:a copy -f adts", in / "clip.aac");
-  ve::testing::ffmpeg_generate("-f lavfi -i testsrc2=size=160x120:duration=1 -c:v mpeg4 -f mp4", in / "mpeg4-part2.mp4");
 
   const std::string hevc = "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -c:v libx265 -preset ultrafast "
                            "-x265-params log-level=error:keyint=25 -tag:v hvc1 ";

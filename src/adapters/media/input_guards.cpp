@@ -41,4 +41,21 @@ core::Result<std::vector<core::DeclaredTrack>> declared_tracks(const std::filesy
   return tracks;
 }
 
+// After the demuxer applied the edit lists: an edit list may skip samples, never play one twice
+// (the index would multiply and the presentation with it).
+core::Status check_edits_repeat_nothing(const std::filesystem::path& path, const AVStream* st,
+                                        const std::vector<core::DeclaredTrack>& declared) {
+  for (const auto& d : declared) {
+    if (d.track_id != static_cast<uint32_t>(st->id) || d.sample_count == 0) continue;
+    const int played = avformat_index_get_entries_count(st);
+    if (played > 0 && static_cast<uint64_t>(played) > d.sample_count) {
+      return core::fail(core::Error::invalid_input(path.string() + ": track " + std::to_string(st->index) +
+                                       ": its edit list plays " + std::to_string(played) + " samples out of " +
+                                       std::to_string(d.sample_count) +
+                                       " stored (samples repeated); repeating edit lists are not supported"));
+    }
+  }
+  return {};
+}
+
 }  // namespace ve::adapters::media

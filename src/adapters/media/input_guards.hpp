@@ -9,6 +9,10 @@
 #include "core/error.hpp"
 #include "core/mp4_sample_tables.hpp"
 
+extern "C" {
+#include <libavformat/avformat.h>
+}
+
 namespace ve::adapters::media {
 
 // The largest block libav may allocate. Its sample index is one block per track (24 bytes a
@@ -29,5 +33,10 @@ core::ReadAt reader_of(int fd);
 // InvalidInput when they ask libavformat for far more memory than the file could justify.
 core::Result<std::vector<core::DeclaredTrack>> declared_tracks(const std::filesystem::path& path, int fd,
                                                                int64_t file_size);
+
+// After the demuxer applied the edit lists: InvalidInput when a track's index plays more samples
+// than its tables store (an edit list that repeats samples would multiply the presentation).
+core::Status check_edits_repeat_nothing(const std::filesystem::path& path, const AVStream* st,
+                                        const std::vector<core::DeclaredTrack>& declared);
 
 }  // namespace ve::adapters::media

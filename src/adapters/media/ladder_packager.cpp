@@ -42,6 +42,20 @@ core::Result<ports::PackageSummary> LadderPackager::package(const std::filesyste
   if (!in) return core::fail(named_error(input, in.error()));
 
   std::vector<core::PlannedRendition> plan;
+  if (in->video()) {
+    // A sample aspect ratio far from any real one (a corrupt or hostile header) would ask the
+    // scaler for a picture thousands of pixels wide.
+    const core::SourceVideo facts = in->video_facts();
+    const core::PictureSize shown = core::display_size(facts);
+    if (shown.width < 2 || shown.height < 2 || shown.width > 16384 || shown.height > 16384) {
+      return core::fail(core::Error::invalid_input(
+          input.string() + ": track " + std::to_string(in->video()->index) + ": a " + std::to_string(facts.width) +
+          "x" + std::to_string(facts.height) + " picture with sample aspect ratio " +
+          std::to_string(facts.sample_aspect_ratio.num) + ":" + std::to_string(facts.sample_aspect_ratio.den) +
+          " would be shown at " + std::to_string(shown.width) + "x" + std::to_string(shown.height) +
+          ": corrupt headers"));
+    }
+  }
   if (in->video()) plan = core::plan_renditions(in->video_facts(), options.renditions, options.segment_duration_seconds);
   std::vector<bool> keep_audio;
   for (const AVStream* st : in->audio()) {

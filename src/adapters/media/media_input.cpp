@@ -60,23 +60,6 @@ std::optional<core::Codec> codec_of(const AVCodecParameters& p) {
   }
 }
 
-// After the demuxer applied the edit lists: an edit list may skip samples, never play one twice
-// (the index would multiply and the presentation with it).
-core::Status check_edits_repeat_nothing(const std::filesystem::path& path, const AVStream* st,
-                                        const std::vector<core::DeclaredTrack>& declared) {
-  for (const auto& d : declared) {
-    if (d.track_id != static_cast<uint32_t>(st->id) || d.sample_count == 0) continue;
-    const int played = avformat_index_get_entries_count(st);
-    if (played > 0 && static_cast<uint64_t>(played) > d.sample_count) {
-      return fail(Error::invalid_input(path.string() + ": track " + std::to_string(st->index) +
-                                       ": its edit list plays " + std::to_string(played) + " samples out of " +
-                                       std::to_string(d.sample_count) +
-                                       " stored (samples repeated); repeating edit lists are not supported"));
-    }
-  }
-  return {};
-}
-
 bool is_mp4_family(const AVInputFormat* f) { return f && std::string_view(f->name).find("mp4") != std::string_view::npos; }
 
 bool needs_stream_info(const AVStream* st) {

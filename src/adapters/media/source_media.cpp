@@ -35,8 +35,12 @@ std::optional<core::Codec> carried_codec(const AVCodecParameters& p) {
 }
 
 // Length-prefixed parameters (avcC for H.264, an AudioSpecificConfig for AAC) are what fMP4
-// carries; MPEG-TS holds Annex B H.264 and ADTS AAC with no such record.
-bool carried_as_is(const AVCodecParameters& p) {
+// carries; MPEG-TS holds Annex B H.264 and ADTS AAC with no such record. And only MP4/MOV give
+// every packet its own decode time at the track's own resolution: Matroska stores presentation
+// times in milliseconds (B-frames' decode times would have to be guessed, AAC frames' durations
+// would jitter), so its streams are encoded.
+bool carried_as_is(const AVFormatContext& ctx, const AVCodecParameters& p) {
+  if (std::string_view(ctx.iformat->name).find("mp4") == std::string_view::npos) return false;
   if (p.extradata_size <= 0 || !p.extradata) return false;
   if (p.codec_id == AV_CODEC_ID_H264) return p.extradata[0] == 1;
   return true;
@@ -83,11 +87,13 @@ core::Result<SourceMedia> SourceMedia::open(const std::filesystem::path& path) {
   limit_libav_allocations();
   // An MP4's sample tables are checked before libavformat builds its index from them, so that a
   // small hostile file cannot take gigabytes (as MediaInput does).
+  std::vector<core::DeclaredTrack> declared;
   if (looks_like_iso_bmff(path)) {
     auto fd = open_for_reading(path);
     if (!fd) return fail(fd.error());
-    auto declared = declared_tracks(path, fd->get(), static_cast<int64_t>(std::filesystem::file_size(path, ec)));
-    if (!declared) return fail(declared.error());
+    auto tracks = declared_tracks(path, fd->get(), static_cast<int64_t>(std::filesystem::file_size(path, ec)));
+    if (!tracks) return fail(tracks.error());
+    declared = std::move(*tracks);
   }
   SourceMedia in;
   in.path_ = path;
@@ -106,6 +112,7 @@ core::Result<SourceMedia> SourceMedia::open(const std::filesystem::path& path) {
   const int best = av_find_best_stream(raw, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
   for (unsigned i = 0; i < raw->nb_streams; ++i) {
     AVStream* st = raw->streams[i];
+    if (auto edits = check_edits_repeat_nothing(path, st, declared); !edits) return fail(edits.error());
     const auto type = st->codecpar->codec_type;
     if (type == AVMEDIA_TYPE_VIDEO && static_cast<int>(i) == best && !is_cover_art(st)) {
       in.video_ = st;
@@ -120,9 +127,11 @@ core::Result<SourceMedia> SourceMedia::open(const std::filesystem::path& path) {
   if (!in.video_ && in.audio_.empty()) {
     return fail(Error::invalid_input(path.string() + ": no audio or video stream"));
   }
-  if (in.video_ && (in.video_->codecpar->width <= 0 || in.video_->codecpar->height <= 0)) {
+  if (in.video_ && (in.video_->codecpar->width <= 0 || in.video_->codecpar->height <= 0 ||
+                    in.video_->codecpar->format == AV_PIX_FMT_NONE)) {
     return fail(Error::invalid_input(path.string() + ": track " + std::to_string(in.video_->index) +
-                                     " lacks its picture size"));
+                                     ": no picture could be decoded from its first packets (size or pixel format "
+                                     "unknown): the video is corrupt or truncated"));
   }
   return in;
 }
@@ -135,7 +144,7 @@ core::SourceVideo SourceMedia::video_facts() const {
   const AVRational sar = av_guess_sample_aspect_ratio(ctx_.get(), video_, nullptr);
   if (sar.num > 0 && sar.den > 0) v.sample_aspect_ratio = {sar.num, sar.den};
   v.rotation = rotation_of(*video_);
-  v.codec = carried_as_is(p) ? carried_codec(p) : std::nullopt;
+  v.codec = carried_as_is(*ctx_, p) ? carried_codec(p) : std::nullopt;
   v.h264_profile = p.profile & 0xff;  // Constrained Baseline is 66 with a constraint flag above
   if (const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(static_cast<AVPixelFormat>(p.format))) {
     v.bit_depth = d->comp[0].depth;
@@ -147,19 +156,23 @@ core::SourceVideo SourceMedia::video_facts() const {
   v.hdr = is_hdr(p);
   v.bitrate = p.bit_rate;
   // From the container's index (MP4/MOV sample tables, Matroska cues) where it lists key frames.
+  // In doubles: a hostile file's times may be anywhere in int64_t.
   const int entries = avformat_index_get_entries_count(video_);
-  int64_t previous = AV_NOPTS_VALUE;
-  int64_t longest = 0;
+  double previous = 0;
+  double longest = 0;
+  bool any = false;
   for (int i = 0; i < entries; ++i) {
     const AVIndexEntry* e = avformat_index_get_entry(video_, i);
     if (!(e->flags & AVINDEX_KEYFRAME)) continue;
-    if (previous != AV_NOPTS_VALUE) longest = std::max(longest, e->timestamp - previous);
-    previous = e->timestamp;
+    const auto t = static_cast<double>(e->timestamp);
+    if (any) longest = std::max(longest, t - previous);
+    previous = t;
+    any = true;
   }
-  if (previous != AV_NOPTS_VALUE) {
-    const int64_t start = video_->start_time != AV_NOPTS_VALUE ? video_->start_time : 0;
-    if (video_->duration > 0) longest = std::max(longest, start + video_->duration - previous);
-    v.longest_keyframe_gap_seconds = static_cast<double>(longest) * av_q2d(video_->time_base);
+  if (any) {
+    const double start = video_->start_time != AV_NOPTS_VALUE ? static_cast<double>(video_->start_time) : 0.0;
+    if (video_->duration > 0) longest = std::max(longest, start + static_cast<double>(video_->duration) - previous);
+    v.longest_keyframe_gap_seconds = longest * av_q2d(video_->time_base);
   }
   return v;
 }
@@ -167,7 +180,7 @@ core::SourceVideo SourceMedia::video_facts() const {
 core::SourceAudio SourceMedia::audio_facts(const AVStream& stream) const {
   const AVCodecParameters& p = *stream.codecpar;
   core::SourceAudio a;
-  a.codec = carried_as_is(p) ? carried_codec(p) : std::nullopt;
+  a.codec = carried_as_is(*ctx_, p) ? carried_codec(p) : std::nullopt;
   a.aac_object_type = p.codec_id == AV_CODEC_ID_AAC && p.profile >= 0 ? p.profile + 1 : 0;
   a.channels = p.ch_layout.nb_channels;
   return a;
