@@ -37,9 +37,12 @@ core::Result<std::unique_ptr<RungEncoder>> RungEncoder::open(const RungSettings&
   const core::PlannedRendition& r = s.rendition;
   const std::string what = "rendition " + rung_name(r);
 
+  // 8-bit 4:2:0 in the source's own range: a full-range source (yuvj420p, as phones record) is
+  // encoded full range (libx264 flags it in the VUI) rather than converted, so a rung of the
+  // source's size needs no scaler pass at all.
   auto scaler = FilterChain::video(s.input, "scale=w=" + std::to_string(r.size.width) + ":h=" +
                                                 std::to_string(r.size.height) +
-                                                ":flags=bicubic,setsar=1,format=yuv420p");
+                                                ":flags=bicubic,setsar=1,format=pix_fmts=yuv420p|yuvj420p");
   if (!scaler) return core::fail(scaler.error());
   rung->scaler_.emplace(std::move(*scaler));
 
@@ -50,7 +53,7 @@ core::Result<std::unique_ptr<RungEncoder>> RungEncoder::open(const RungSettings&
   if (!c) return core::fail(core::Error::internal("out of memory"));
   c->width = r.size.width;
   c->height = r.size.height;
-  c->pix_fmt = AV_PIX_FMT_YUV420P;
+  c->pix_fmt = rung->scaler_->output_video().pixel_format;
   c->sample_aspect_ratio = AVRational{1, 1};
   c->time_base = s.input.time_base;
   if (s.input.frame_rate.num > 0 && s.input.frame_rate.den > 0) c->framerate = s.input.frame_rate;
@@ -64,7 +67,7 @@ core::Result<std::unique_ptr<RungEncoder>> RungEncoder::open(const RungSettings&
   c->color_primaries = s.primaries;
   c->color_trc = s.transfer;
   c->colorspace = s.matrix;
-  c->color_range = AVCOL_RANGE_MPEG;
+  c->color_range = c->pix_fmt == AV_PIX_FMT_YUVJ420P ? AVCOL_RANGE_JPEG : AVCOL_RANGE_MPEG;
   AVDictionary* options = nullptr;
   av_dict_set(&options, "preset", s.x264_preset.c_str(), 0);
   av_dict_set(&options, "profile", "high", 0);

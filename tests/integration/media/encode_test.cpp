@@ -191,7 +191,8 @@ TEST_F(Encode, AnamorphicSourceGetsSquarePixelsAtTheDisplayAspect) {
 // at 32:9 (the kept one through its sample aspect ratio).
 TEST_F(Encode, AnamorphicSourceUnderAutoShowsAtTheDisplayAspect) {
   const auto input = ve::testing::shared_media("sar_2x1.mp4");
-  auto summary = encode(input, tmp_ / "p");
+  // Default 4 s segments: its key frames are close enough for them (not for 1 s ones).
+  auto summary = encode(input, tmp_ / "p", options_for("auto", 4.0));
   ASSERT_TRUE(summary) << summary.error().message;
   auto e = testsrc_expectations();
   e.all_encoded = false;
@@ -447,9 +448,21 @@ TEST_F(Encode, EachRungKeepsItsQualityFloor) {
 
 // A browser-safe H.264 source is kept byte for byte as the top rendition; the rungs below are
 // encoded with IDR frames at its segment boundaries.
+TEST_F(Encode, KeyFramesTooFarApartForTheSegmentsAreEncoded) {
+  // video.mp4 has one key frame in 5 s: with 2 s segments keeping it would leave one 5 s segment
+  // and nothing to switch at, so its 1080p is encoded too.
+  auto summary = encode(ve::testing::shared_media("video.mp4"), tmp_ / "p", options_for("auto", 2.0));
+  ASSERT_TRUE(summary) << summary.error().message;
+  ASSERT_FALSE(summary->renditions.empty());
+  EXPECT_EQ(summary->renditions.front().id, "video0-1080p");
+  EXPECT_TRUE(summary->renditions.front().encoded);
+}
+
 TEST_F(Encode, BrowserSafeSourceIsKeptAndTheRungsFollowItsBoundaries) {
   const auto input = ve::testing::shared_media("video.mp4");
-  auto summary = encode(input, tmp_ / "p");
+  // 4 s segments, the default: its one key frame in 5 s is close enough to keep it (with 2 s
+  // segments it would be encoded; see KeyFramesTooFarApartForTheSegmentsAreEncoded).
+  auto summary = encode(input, tmp_ / "p", options_for("auto", 4.0));
   ASSERT_TRUE(summary) << summary.error().message;
   auto e = testsrc_expectations();
   e.all_encoded = false;
