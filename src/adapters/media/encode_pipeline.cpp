@@ -297,6 +297,10 @@ class VideoLadder {
       warnings_.push_back(track + ": " + std::to_string(bad) + " of " + std::to_string(packets_) +
                           " video packets were damaged (concealed or skipped)");
     }
+    if (dropped_ > 0) {
+      warnings_.push_back(track + ": " + std::to_string(dropped_) +
+                          " decoded frames without a timestamp of their own (none or a repeated one) were left out");
+    }
     return {};
   }
 

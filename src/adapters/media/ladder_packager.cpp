@@ -55,8 +55,8 @@ core::Result<ports::PackageSummary> LadderPackager::package(const std::filesyste
           " would be shown at " + std::to_string(shown.width) + "x" + std::to_string(shown.height) +
           ": corrupt headers"));
     }
+    plan = core::plan_renditions(facts, options.renditions, options.segment_duration_seconds);
   }
-  if (in->video()) plan = core::plan_renditions(in->video_facts(), options.renditions, options.segment_duration_seconds);
   std::vector<bool> keep_audio;
   for (const AVStream* st : in->audio()) {
     keep_audio.push_back(core::keeps_audio(in->audio_facts(*st), options.renditions.mode));
