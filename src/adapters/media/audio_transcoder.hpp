@@ -52,7 +52,4 @@ class AudioTranscoder {
   int64_t frames_decoded_ = 0;
 };
 
-// A decoder for `stream` (threads chosen by libavcodec), or InvalidInput naming the codec.
-core::Result<CodecContext> open_decoder(const AVStream& stream);
-
 }  // namespace ve::adapters::media

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "adapters/media/audio_transcoder.hpp"
+#include "adapters/media/decoder.hpp"
 #include "adapters/media/encoded_output.hpp"
 #include "adapters/media/filter_chain.hpp"
 #include "adapters/media/poster.hpp"

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <optional>
 
-#include "adapters/media/audio_transcoder.hpp"
+#include "adapters/media/decoder.hpp"
 #include "adapters/media/presentation_verifier.hpp"
 #include "adapters/media/representation_input.hpp"
 
