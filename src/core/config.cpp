@@ -176,6 +176,35 @@ Result<Settings> parse_dotenv(std::string_view text) {
   return out;
 }
 
+namespace {
+
+Status read_http(const Settings& s, Config& c) {
+  if (const auto it = s.find("HTTP_TOKEN"); it != s.end()) {
+    c.http_token = it->second;
+    if (!c.http_token.empty() && c.http_token.size() < 16) {
+      return fail(bad("HTTP_TOKEN", "must be at least 16 characters (e.g. the output of `openssl rand -hex 24`)"));
+    }
+  }
+  if (const auto it = s.find("HTTP_ADDR"); it != s.end()) {
+    if (it->second.empty()) {
+      c.http_address.reset();
+      return {};
+    }
+    auto address = parse_http_address(it->second);
+    if (!address) return fail(bad("HTTP_ADDR", address.error().message));
+    c.http_address = *address;
+  }
+  if (c.http_address && !is_loopback(*c.http_address) && c.http_token.empty()) {
+    return fail(bad("HTTP_ADDR", to_string(*c.http_address) +
+                                     " is reachable from other machines, and without HTTP_TOKEN anyone there could "
+                                     "read every job and output and submit jobs: set HTTP_TOKEN, or listen on "
+                                     "127.0.0.1"));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Config> load_config(const Settings& s) {
   Config c;
   if (const auto it = s.find("DB_TYPE"); it != s.end() && !it->second.empty()) {
@@ -250,6 +279,7 @@ Result<Config> load_config(const Settings& s) {
     if (!rate) return fail(bad("AUDIO_BITRATE", rate.error().message));
     c.audio_bitrate = *rate;
   }
+  if (auto ok = read_http(s, c); !ok) return fail(ok.error());
   c.amqp.prefetch = c.workers;
   return c;
 }
@@ -268,7 +298,9 @@ std::string describe(const Config& c) {
     << " RABBITMQ=" << masked_amqp_address(c.amqp)
     << " queue=" << c.amqp.queue << " exchange=" << c.amqp.notification_exchange
     << " routing_key=" << c.amqp.routing_key << " dlx=" << c.amqp.dead_letter_exchange
-    << " STORAGE_BACKEND=" << to_string(c.storage.backend);
+    << " STORAGE_BACKEND=" << to_string(c.storage.backend)
+    << " HTTP_ADDR=" << (c.http_address ? to_string(*c.http_address) : "(off)")
+    << " HTTP_TOKEN=" << (c.http_token.empty() ? "(none)" : "***");
   if (c.amqp.tls.enabled) {
     o << " RABBITMQ_TLS_CA_FILE=" << (c.amqp.tls.ca_file.empty() ? "(system trust store)" : c.amqp.tls.ca_file);
     if (!c.amqp.tls.verify) o << " RABBITMQ_TLS_VERIFY=false";

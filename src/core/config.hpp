@@ -3,10 +3,12 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/error.hpp"
+#include "core/http_address.hpp"
 #include "core/ladder.hpp"
 #include "core/output_formats.hpp"
 #include "core/storage_location.hpp"
@@ -78,6 +80,11 @@ struct Config {
   std::string x264_preset = "veryfast";          // X264_PRESET
   int64_t audio_bitrate = 128000;                // AUDIO_BITRATE: 128k
   int shutdown_grace_seconds = 60;               // SHUTDOWN_GRACE_SECONDS: jobs in progress may finish this long after SIGTERM
+  // HTTP_ADDR: probes, metrics, the job API and the console; empty disables the server.
+  std::optional<HttpAddress> http_address = HttpAddress{"127.0.0.1", 8080};
+  // HTTP_TOKEN: required for the API, the console and /outputs when set, and to listen on anything
+  // but a loopback address. At least 16 characters.
+  std::string http_token;
   AmqpSettings amqp;
   StorageSettings storage;
 };

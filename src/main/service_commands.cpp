@@ -23,6 +23,7 @@
 #include "core/job_request.hpp"
 #include "core/time_format.hpp"
 #include "main/blob_stores.hpp"
+#include "main/http_service.hpp"
 
 namespace ve::main {
 namespace {
@@ -92,6 +93,15 @@ int serve(const core::Config& config) {
   if (!blobs) return fail_with(blobs.error());
   auto store = open_store(config);
   if (!store) return fail_with(store.error());
+  // Probes, metrics and the API answer from here on, while the broker is awaited and during the
+  // shutdown; the server stops last.
+  BrokerSlot broker_slot;
+  std::unique_ptr<adapters::web::HttpServer> http;
+  if (config.http_address) {
+    auto started = start_http_service(config, **store, *(*blobs)->router, broker_slot, {});
+    if (!started) return fail_with(started.error());
+    http = std::move(*started);
+  }
   // The broker may come up after us: wait for it (once connected, the client reconnects by itself).
   auto broker = adapters::amqp::AmqpClient::connect(config.amqp);
   for (auto wait = std::chrono::milliseconds(500); !broker && !stop.stop_requested();
@@ -104,6 +114,7 @@ int serve(const core::Config& config) {
     broker = adapters::amqp::AmqpClient::connect(config.amqp);
   }
   if (!broker) return stop.stop_requested() ? 0 : fail_with(broker.error());
+  broker_slot.set(broker->get());
   adapters::media::LadderPackager packager;
 
   app::JobSettings settings;
@@ -135,11 +146,14 @@ int serve(const core::Config& config) {
   }
   (*broker)->close();  // unsettled deliveries go back to the queue
   if (stuck > 0) {
+    if (http) http->stop();
     // Their threads still use what is about to be destroyed: end here, the broker has their messages.
     spdlog::warn("stopped; {} job(s) were left to the broker, which delivers their messages again", stuck);
     spdlog::shutdown();
     std::_Exit(0);
   }
+  broker_slot.set(nullptr);
+  if (http) http->stop();
   spdlog::info("stopped");
   return 0;
 }

@@ -45,6 +45,15 @@ struct JobEvent {
   std::string note;
 };
 
+// Which jobs list_jobs returns: newest first, optionally one status, at most `limit` (0: all),
+// and only those older than the job `before_id` (the last of the previous page; empty: from the
+// newest). An unknown before_id gives an empty page.
+struct JobQuery {
+  std::optional<core::JobStatus> status;
+  size_t limit = 0;
+  std::string before_id;
+};
+
 // What JobStore::claim_redelivered found.
 struct RedeliveryClaim {
   std::optional<JobRecord> completed;   // the message's job that already COMPLETED; nothing was created
@@ -82,8 +91,14 @@ class JobStore {
 
   virtual core::Result<std::optional<JobRecord>> find_job(const std::string& job_id) = 0;
 
-  // Jobs, newest first, optionally only those in one status.
-  virtual core::Result<std::vector<JobRecord>> list_jobs(std::optional<core::JobStatus> status) = 0;
+  // Jobs, newest first, as `query` selects.
+  virtual core::Result<std::vector<JobRecord>> list_jobs(const JobQuery& query) = 0;
+  core::Result<std::vector<JobRecord>> list_jobs(std::optional<core::JobStatus> status) {
+    return list_jobs(JobQuery{status, 0, {}});
+  }
+
+  // Reaches the database with a trivial query: Transient when it is unreachable (for readiness).
+  virtual core::Status ping() = 0;
 
   // A job's status changes, oldest first.
   virtual core::Result<std::vector<JobEvent>> job_events(const std::string& job_id) = 0;

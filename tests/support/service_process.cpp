@@ -24,6 +24,8 @@ ServiceProcess::ServiceProcess(const std::string& binary, const std::vector<std:
     if (!env.count(entry.substr(0, entry.find('=')))) entries.push_back(entry);
   }
   for (const auto& [k, v] : env) entries.push_back(k + "=" + v);
+  // No HTTP server unless the test asks for one: several services run at once in the tests.
+  if (!env.count("HTTP_ADDR")) entries.push_back("HTTP_ADDR=");
   std::vector<char*> envp;
   for (auto& e : entries) envp.push_back(e.data());
   envp.push_back(nullptr);

@@ -261,14 +261,34 @@ core::Result<std::optional<ports::JobRecord>> PostgresJobStore::find_job(const s
   });
 }
 
-core::Result<std::vector<ports::JobRecord>> PostgresJobStore::list_jobs(std::optional<core::JobStatus> status) {
+core::Result<std::vector<ports::JobRecord>> PostgresJobStore::list_jobs(const ports::JobQuery& query) {
   const std::string what = "listing jobs in " + pool_->where();
+  if (!query.before_id.empty() && !is_uuid(query.before_id)) return std::vector<ports::JobRecord>{};
   return pool_->transact<std::vector<ports::JobRecord>>(what, [&](pqxx::work& tx) {
-    const auto rows = status ? tx.exec_params(std::string(kPostgresSelectJobs) + " WHERE j.status = $1" + std::string(kNewestFirst),
-                                              core::to_string(*status))
-                             : tx.exec(std::string(kPostgresSelectJobs) + std::string(kNewestFirst));
+    // Absent filters are NULL parameters, so one statement serves every query.
+    std::optional<std::string> status;
+    if (query.status) status = core::to_string(*query.status);
+    std::optional<std::string> before;
+    if (!query.before_id.empty()) before = normalize_id(query.before_id);
+    std::optional<long long> limit;
+    if (query.limit > 0) limit = static_cast<long long>(query.limit);
+    const auto rows = tx.exec_params(
+        std::string(kPostgresSelectJobs) +
+            " WHERE ($1::text IS NULL OR j.status = $1)"
+            " AND ($2::uuid IS NULL OR (j.created_at, j.id) < (SELECT created_at, id FROM jobs WHERE id = $2::uuid))" +
+            std::string(kNewestFirst) + " LIMIT $3",
+        status, before, limit);
     return to_records(rows, what);
   });
+}
+
+core::Status PostgresJobStore::ping() {
+  auto ok = pool_->transact<bool>("reaching " + pool_->where(), [](pqxx::work& tx) {
+    tx.exec("SELECT 1");
+    return true;
+  });
+  if (!ok) return core::fail(ok.error());
+  return {};
 }
 
 core::Result<std::vector<ports::JobEvent>> PostgresJobStore::job_events(const std::string& job_id) {

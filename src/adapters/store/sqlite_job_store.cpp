@@ -316,13 +316,21 @@ core::Result<std::optional<ports::JobRecord>> SqliteJobStore::find_job(const std
   return std::optional<ports::JobRecord>(std::move(*job));
 }
 
-core::Result<std::vector<ports::JobRecord>> SqliteJobStore::list_jobs(std::optional<core::JobStatus> status) {
+core::Result<std::vector<ports::JobRecord>> SqliteJobStore::list_jobs(const ports::JobQuery& query) {
   const std::string what = "listing jobs in " + where();
-  constexpr std::string_view kNewestFirst = " ORDER BY j.created_at DESC, j.rowid DESC";
+  if (!query.before_id.empty() && !is_uuid(query.before_id)) return std::vector<ports::JobRecord>{};
+  const std::string before = query.before_id.empty() ? std::string() : normalize_id(query.before_id);
+  // Absent filters are NULL parameters (and LIMIT -1 is none), so one statement serves every query.
+  const SqlValue status = query.status ? SqlValue(std::string_view(core::to_string(*query.status))) : SqlValue(nullptr);
+  const SqlValue before_id = before.empty() ? SqlValue(nullptr) : SqlValue(std::string_view(before));
+  const SqlValue limit = query.limit > 0 ? SqlValue(static_cast<long>(query.limit)) : SqlValue(-1L);
   std::lock_guard lock(mutex_);
-  auto rows = status ? sqlite_query(db_.get(), std::string(kSqliteSelectJobs) + " WHERE j.status = ?1" + std::string(kNewestFirst),
-                                    {core::to_string(*status)}, what)
-                     : sqlite_query(db_.get(), std::string(kSqliteSelectJobs) + std::string(kNewestFirst), {}, what);
+  auto rows = sqlite_query(db_.get(),
+                           std::string(kSqliteSelectJobs) +
+                               " WHERE (?1 IS NULL OR j.status = ?1)"
+                               " AND (?2 IS NULL OR (j.created_at, j.rowid) < (SELECT created_at, rowid FROM jobs WHERE id = ?2))"
+                               " ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?3",
+                           {status, before_id, limit}, what);
   if (!rows) return core::fail(rows.error());
   std::vector<ports::JobRecord> jobs;
   jobs.reserve(rows->size());
@@ -332,6 +340,13 @@ core::Result<std::vector<ports::JobRecord>> SqliteJobStore::list_jobs(std::optio
     jobs.push_back(std::move(*job));
   }
   return jobs;
+}
+
+core::Status SqliteJobStore::ping() {
+  std::lock_guard lock(mutex_);
+  auto rows = sqlite_query(db_.get(), "SELECT count(*) FROM jobs", {}, "reaching " + where());
+  if (!rows) return core::fail(rows.error());
+  return {};
 }
 
 core::Result<std::vector<ports::JobEvent>> SqliteJobStore::job_events(const std::string& job_id) {

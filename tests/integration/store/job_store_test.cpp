@@ -4,6 +4,7 @@
 
 #include <array>
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "adapters/store/migrations.hpp"
@@ -81,6 +82,43 @@ TEST_P(JobStoreTest, CreatesFindsAndListsNewestFirst) {
   auto not_an_id = store_->find_job("not-a-uuid");
   ASSERT_TRUE(not_an_id);
   EXPECT_FALSE(not_an_id->has_value());
+}
+
+TEST_P(JobStoreTest, PagesNewestFirstFromTheLastJobOfThePreviousPage) {
+  std::vector<JobRecord> made;
+  for (const char* name : {"a", "b", "c", "d", "e"}) {
+    made.push_back(make_job(name));
+    ASSERT_TRUE(store_->create_job(made.back()));
+  }
+  // Created within a few microseconds of each other: pages must follow the one order the full
+  // list has, ties included.
+  ASSERT_TRUE(store_->record_status(made[1].id, JobStatus::Downloading, ""));
+  ASSERT_TRUE(store_->record_status(made[3].id, JobStatus::Downloading, ""));
+  auto all = store_->list_jobs(ve::ports::JobQuery{});
+  ASSERT_TRUE(all) << all.error().message;
+  ASSERT_EQ(all->size(), 5u);
+  std::vector<std::string> paged;
+  std::string before;
+  for (int page = 0; page < 4; ++page) {
+    auto jobs = store_->list_jobs(ve::ports::JobQuery{std::nullopt, 2, before});
+    ASSERT_TRUE(jobs) << jobs.error().message;
+    if (jobs->empty()) break;
+    EXPECT_LE(jobs->size(), 2u);
+    for (const auto& j : *jobs) paged.push_back(j.id);
+    before = jobs->back().id;
+  }
+  EXPECT_EQ(paged, ids(*all)) << "pages skip or repeat jobs";
+  auto downloading = store_->list_jobs(ve::ports::JobQuery{JobStatus::Downloading, 1, {}});
+  ASSERT_TRUE(downloading);
+  ASSERT_EQ(downloading->size(), 1u);
+  auto rest = store_->list_jobs(ve::ports::JobQuery{JobStatus::Downloading, 0, downloading->front().id});
+  ASSERT_TRUE(rest);
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((std::set<std::string>{downloading->front().id, rest->front().id}), (std::set<std::string>{made[1].id, made[3].id}));
+  auto unknown = store_->list_jobs(ve::ports::JobQuery{std::nullopt, 0, random_uuid()});
+  ASSERT_TRUE(unknown);
+  EXPECT_TRUE(unknown->empty());
+  EXPECT_TRUE(store_->ping());
 }
 
 TEST_P(JobStoreTest, UnsetTimesAreStampedByTheStore) {

@@ -103,14 +103,23 @@ core::Result<std::optional<ports::JobRecord>> FakeJobStore::find_job(const std::
   return std::optional<ports::JobRecord>{};
 }
 
-core::Result<std::vector<ports::JobRecord>> FakeJobStore::list_jobs(std::optional<core::JobStatus> status) {
+core::Result<std::vector<ports::JobRecord>> FakeJobStore::list_jobs(const ports::JobQuery& query) {
   std::lock_guard lock(mutex_);
   std::vector<ports::JobRecord> out;
+  bool before_seen = query.before_id.empty();
   for (auto it = jobs_.rbegin(); it != jobs_.rend(); ++it) {
-    if (!status || it->status == *status) out.push_back(*it);
+    if (!before_seen) {
+      before_seen = it->id == query.before_id;
+      continue;
+    }
+    if (query.status && it->status != *query.status) continue;
+    if (query.limit > 0 && out.size() == query.limit) break;
+    out.push_back(*it);
   }
   return out;
 }
+
+core::Status FakeJobStore::ping() { return {}; }
 
 core::Result<std::vector<ports::JobEvent>> FakeJobStore::job_events(const std::string& job_id) {
   std::lock_guard lock(mutex_);

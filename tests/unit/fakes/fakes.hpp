@@ -46,7 +46,9 @@ class FakeJobStore final : public ports::JobStore {
   core::Status record_status(const std::string& job_id, core::JobStatus status, const std::string& note) override;
   core::Status record_progress(const std::string& job_id, double percent, double frames_per_second) override;
   core::Result<std::optional<ports::JobRecord>> find_job(const std::string& job_id) override;
-  core::Result<std::vector<ports::JobRecord>> list_jobs(std::optional<core::JobStatus> status) override;
+  using ports::JobStore::list_jobs;
+  core::Result<std::vector<ports::JobRecord>> list_jobs(const ports::JobQuery& query) override;
+  core::Status ping() override;
   core::Result<std::vector<ports::JobEvent>> job_events(const std::string& job_id) override;
   FailureSchedule failures;  // every call but record_progress and the reads
   FailureSchedule progress_failures;

@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+// serve's HTTP server from the outside: probes that follow the broker and the database, the job API
+// (list, page, show, submit) behind a token, and the refusal to listen publicly without one. A real
+// service process, a private RabbitMQ and PostgreSQL or SQLite, local buckets; requests made with
+// cpp-httplib's client.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <set>
+#include <thread>
+
+#include "support/postgres_fixture.hpp"
+#include "support/rabbitmq_fixture.hpp"
+#include "support/service_process.hpp"
+#include "support/test_support.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using ve::testing::ServiceProcess;
+using nlohmann::json;
+
+constexpr const char* kToken = "test-token-0123456789abcdef";
+
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return condition();
+}
+
+struct Reply {
+  int status = 0;  // 0: no answer
+  std::string body;
+  std::string content_type;
+  json parsed() const { return json::parse(body, nullptr, false); }
+};
+
+// A service with its HTTP server on a free loopback port, a broker, SQLite or PostgreSQL, and local
+// buckets holding video.mp4.
+class HttpStack {
+ public:
+  explicit HttpStack(bool postgres, std::map<std::string, std::string> extra = {})
+      : broker_(ve::testing::RabbitMqNode::start_new()), port_(ve::testing::free_local_port()) {
+    if (postgres) postgres_ = std::make_unique<ve::testing::PostgresCluster>();
+    std::filesystem::create_directories(root_ / "buckets" / "videos-input");
+    std::filesystem::copy_file(ve::testing::shared_media("video.mp4"), root_ / "buckets" / "videos-input" / "video.mp4");
+    std::map<std::string, std::string> env = {
+        {"DB_TYPE", postgres ? "postgres" : "sqlite3"},
+        {"DSN", postgres ? postgres_->dsn() : (root_ / "jobs.db").string()},
+        {"localStoragePath", (root_ / "work").string()},
+        {"STORAGE_ROOT", (root_ / "buckets").string()},
+        {"RENDITIONS", "source"},
+        {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
+        {"RABBITMQ_DEFAULT_PORT", std::to_string(broker_->port())},
+        {"HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)}};
+    for (const auto& [k, v] : extra) env[k] = v;
+    service_ = std::make_unique<ServiceProcess>(VE_BINARY, std::vector<std::string>{"serve"}, env, root_.path(),
+                                                root_ / "service.log");
+  }
+
+  Reply request(const std::string& method, const std::string& path, const std::string& token = "",
+                const std::string& body = "") {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_connection_timeout(5);
+    client.set_read_timeout(10);
+    httplib::Headers headers;
+    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
+    httplib::Result r = method == "POST" ? client.Post(path, headers, body, "application/json") : client.Get(path, headers);
+    if (!r) return {};
+    return {r->status, r->body, r->get_header_value("Content-Type")};
+  }
+
+  bool ready() { return request("GET", "/readyz").status == 200; }
+
+  ve::testing::RabbitMqNode& broker() { return *broker_; }
+  ve::testing::PostgresCluster& postgres() { return *postgres_; }
+  ve::testing::BrokerProbe& probe() {
+    if (!probe_) probe_ = std::make_unique<ve::testing::BrokerProbe>(broker_->settings());
+    return *probe_;
+  }
+  void drop_probe() { probe_.reset(); }
+  std::string log() const { return service_->log(); }
+  ServiceProcess& service() { return *service_; }
+
+ private:
+  ve::testing::TempDir root_;
+  std::unique_ptr<ve::testing::RabbitMqNode> broker_;
+  std::unique_ptr<ve::testing::PostgresCluster> postgres_;
+  std::unique_ptr<ve::testing::BrokerProbe> probe_;
+  int port_;
+  std::unique_ptr<ServiceProcess> service_;
+};
+
+// One service for the suite (the suite runs as one process): starting a broker and a database
+// takes most of a test's time. The job API runs first; the probe test stops and restarts the
+// broker and the database, and leaves them running.
+class Http : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { stack_ = std::make_unique<HttpStack>(/*postgres=*/true, std::map<std::string, std::string>{{"HTTP_TOKEN", kToken}}); }
+  static void TearDownTestSuite() { stack_.reset(); }
+  static std::unique_ptr<HttpStack> stack_;
+};
+std::unique_ptr<HttpStack> Http::stack_;
+
+std::string check_of(const Reply& r, const std::string& name) {
+  const json j = r.parsed();
+  if (!j.is_object() || !j.contains("checks") || !j["checks"].contains(name)) return "(absent)";
+  return j["checks"][name].get<std::string>();
+}
+
+TEST_F(Http, JobApiListsPagesShowsAndSubmitsBehindTheToken) {
+  HttpStack& stack = *stack_;
+  ASSERT_TRUE(eventually([&] { return stack.ready(); }, 90s)) << stack.request("GET", "/readyz").body << "\n" << stack.log();
+
+  // The token rules: probes and metrics open, everything else closed without the right token.
+  EXPECT_EQ(stack.request("GET", "/healthz").status, 200);
+  EXPECT_EQ(stack.request("GET", "/metrics").status, 200);
+  EXPECT_EQ(stack.request("GET", "/api/jobs").status, 401);
+  EXPECT_EQ(stack.request("GET", "/api/jobs", "wrong-token-0123456789abcdef").status, 401);
+  EXPECT_EQ(stack.request("POST", "/api/jobs", "", R"({"resource_id":"x","file_path":"video.mp4"})").status, 401);
+
+  // Bad bodies are refused as a queued message would be, and nothing is published.
+  const std::vector<std::string> bad_bodies = {
+      "", "not json", "[]", R"({"resource_id":"x"})", R"({"file_path":"video.mp4"})",
+      R"({"resource_id":"x","file_path":"../escape.mp4"})", R"({"resource_id":"x","file_path":"/etc/passwd"})",
+      R"({"resource_id":7,"file_path":"video.mp4"})"};
+  for (const auto& body : bad_bodies) {
+    const auto r = stack.request("POST", "/api/jobs", kToken, body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
+    EXPECT_FALSE(r.parsed().value("error", "").empty()) << body << " -> " << r.body;
+  }
+  EXPECT_EQ(stack.request("POST", "/api/jobs", kToken, std::string(2 << 20, ' ')).status, 413);
+  EXPECT_EQ(stack.probe().message_count("videos").value_or(99), 0u);
+
+  // Three good submissions become three completed jobs.
+  std::set<std::string> message_ids;
+  for (const char* resource : {"first", "second", "third"}) {
+    const auto r = stack.request("POST", "/api/jobs", kToken, json{{"resource_id", resource}, {"file_path", "video.mp4"}}.dump());
+    ASSERT_EQ(r.status, 202) << r.body << "\n" << stack.log();
+    message_ids.insert(r.parsed().value("message_id", ""));
+  }
+  EXPECT_EQ(message_ids.size(), 3u);
+  ASSERT_TRUE(eventually([&] {
+    return stack.request("GET", "/api/jobs?status=completed&limit=10", kToken).parsed()["jobs"].size() == 3;
+  }, 120s)) << stack.request("GET", "/api/jobs", kToken).body << "\n" << stack.log();
+
+  // Newest first, two per page.
+  const auto first_page = stack.request("GET", "/api/jobs?limit=2", kToken).parsed();
+  ASSERT_EQ(first_page["jobs"].size(), 2u) << first_page.dump();
+  EXPECT_EQ(first_page["jobs"][0]["video"]["resource_id"], "third");
+  EXPECT_EQ(first_page["jobs"][1]["video"]["resource_id"], "second");
+  ASSERT_TRUE(first_page["next_before"].is_string()) << first_page.dump();
+  EXPECT_EQ(first_page["next_before"], first_page["jobs"][1]["id"]);
+  const auto second_page =
+      stack.request("GET", "/api/jobs?limit=2&before=" + first_page["next_before"].get<std::string>(), kToken).parsed();
+  ASSERT_EQ(second_page["jobs"].size(), 1u) << second_page.dump();
+  EXPECT_EQ(second_page["jobs"][0]["video"]["resource_id"], "first");
+  EXPECT_TRUE(second_page["next_before"].is_null());
+  EXPECT_TRUE(stack.request("GET", "/api/jobs?status=FAILED", kToken).parsed()["jobs"].empty());
+
+  // One job with its history.
+  const std::string id = second_page["jobs"][0]["id"];
+  const auto shown = stack.request("GET", "/api/jobs/" + id, kToken);
+  ASSERT_EQ(shown.status, 200) << shown.body;
+  const auto detail = shown.parsed();
+  EXPECT_EQ(detail["job"]["status"], "COMPLETED");
+  EXPECT_EQ(detail["job"]["video"]["file_path"], "video.mp4");
+  EXPECT_GT(detail["job"]["duration_seconds"].get<double>(), 0);
+  std::vector<std::string> statuses;
+  for (const auto& e : detail["events"]) statuses.push_back(e["status"]);
+  EXPECT_EQ(statuses, (std::vector<std::string>{"STARTING", "DOWNLOADING", "FRAGMENTING", "ENCODING", "UPLOADING",
+                                                "FINISHING", "COMPLETED"}))
+      << detail.dump();
+
+  // Parameters that are not what they should be.
+  for (const char* path : {"/api/jobs?status=bogus", "/api/jobs?limit=0", "/api/jobs?limit=501", "/api/jobs?limit=x",
+                           "/api/jobs?before=not-a-uuid", "/api/jobs/not-a-uuid"}) {
+    const auto r = stack.request("GET", path, kToken);
+    EXPECT_EQ(r.status, 400) << path << " -> " << r.body;
+  }
+  for (const char* path : {"/api/jobs/..%2F..%2Fetc%2Fpasswd", "/api/jobs/../../etc/passwd", "/api/../../etc/passwd"}) {
+    const auto r = stack.request("GET", path, kToken);
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << path << " -> " << r.status << " " << r.body;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << path;
+  }
+  EXPECT_EQ(stack.request("GET", "/api/jobs/00000000-0000-4000-8000-000000000000", kToken).status, 404);
+
+  EXPECT_EQ(stack.log().find(kToken), std::string::npos) << "the token is in the log";
+}
+
+TEST_F(Http, ProbesFollowTheBrokerAndTheDatabase) {
+  HttpStack& stack = *stack_;
+  ASSERT_TRUE(eventually([&] { return stack.ready(); }, 90s)) << stack.request("GET", "/readyz").body << "\n" << stack.log();
+  const auto ready = stack.request("GET", "/readyz");
+  EXPECT_EQ(ready.content_type, "application/json");
+  for (const char* name : {"broker", "database", "input_bucket", "output_bucket"}) EXPECT_EQ(check_of(ready, name), "ok") << name;
+  EXPECT_EQ(stack.request("GET", "/healthz").status, 200);
+
+  stack.postgres().stop();
+  ASSERT_TRUE(eventually([&] { return stack.request("GET", "/readyz").status == 503; }, 30s)) << stack.log();
+  const auto no_database = stack.request("GET", "/readyz");
+  EXPECT_NE(check_of(no_database, "database"), "ok") << no_database.body;
+  EXPECT_EQ(check_of(no_database, "broker"), "ok") << no_database.body;
+  EXPECT_EQ(stack.request("GET", "/healthz").status, 200) << "a database outage is not a reason to restart the process";
+  stack.postgres().start();
+  EXPECT_TRUE(eventually([&] { return stack.ready(); }, 60s)) << stack.request("GET", "/readyz").body;
+
+  stack.drop_probe();
+  stack.broker().stop();
+  ASSERT_TRUE(eventually([&] { return stack.request("GET", "/readyz").status == 503; }, 30s)) << stack.log();
+  const auto no_broker = stack.request("GET", "/readyz");
+  EXPECT_NE(check_of(no_broker, "broker").find("not connected to RabbitMQ"), std::string::npos) << no_broker.body;
+  EXPECT_EQ(check_of(no_broker, "database"), "ok") << no_broker.body;
+  stack.broker().start();
+  EXPECT_TRUE(eventually([&] { return stack.ready(); }, 90s)) << stack.request("GET", "/readyz").body << "\n" << stack.log();
+}
+
+TEST(HttpStartUp, APublicAddressWithoutATokenStopsStartUp) {
+  ve::testing::TempDir root;
+  ServiceProcess service(VE_BINARY, {"serve"},
+                         {{"HTTP_ADDR", "0.0.0.0:" + std::to_string(ve::testing::free_local_port())},
+                          {"localStoragePath", (root / "work").string()},
+                          {"RABBITMQ_DEFAULT_PORT", std::to_string(ve::testing::free_local_port())}},
+                         root.path(), root / "service.log");
+  EXPECT_NE(service.wait_exit(30s), 0) << service.log();
+  EXPECT_NE(service.log().find("HTTP_TOKEN"), std::string::npos) << service.log();
+  EXPECT_EQ(service.log().find("listening"), std::string::npos) << service.log();
+}
+
+}  // namespace
