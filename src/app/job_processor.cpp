@@ -29,6 +29,17 @@ std::vector<std::filesystem::path> files_below(const std::filesystem::path& fold
   return files;
 }
 
+// For the metrics: a file's size (0 when it cannot be read), the time since `start`.
+uint64_t file_bytes(const std::filesystem::path& file) {
+  std::error_code error;
+  const auto bytes = std::filesystem::file_size(file, error);
+  return error ? 0 : bytes;
+}
+
+std::chrono::duration<double> elapsed_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::steady_clock::now() - start;
+}
+
 }  // namespace
 
 const char* to_string(Disposition d) {
@@ -80,9 +91,14 @@ Disposition JobProcessor::republish(const ports::Delivery& delivery, const ports
 }
 
 Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_token cancel) const {
+  const auto received = std::chrono::steady_clock::now();
+  auto finished = [&](core::JobStatus outcome) {
+    if (settings_.metrics) settings_.metrics->job_finished(outcome, elapsed_since(received));
+  };
   auto request = core::parse_job_request(delivery.body);
   if (!request) {
     spdlog::warn("rejecting message {}: {}", delivery.message_id, request.error().message);
+    finished(core::JobStatus::Failed);
     return fail_request(delivery, request.error());
   }
 
@@ -115,21 +131,26 @@ Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_tok
   }
   if (!created) {
     spdlog::error("cannot record a new job for resource {}: {}", job.video.resource_id, created.error().message);
-    return created.error().kind == core::ErrorKind::Transient ? Disposition::Requeue : fail_request(delivery, created.error());
+    if (created.error().kind == core::ErrorKind::Transient) return Disposition::Requeue;
+    finished(core::JobStatus::Failed);
+    return fail_request(delivery, created.error());
   }
   spdlog::info("job {} started: resource {} file {}", job.id, job.video.resource_id, job.video.file_path);
   {
     std::lock_guard lock(in_flight_mutex_);
     in_flight_.insert(job.id);
   }
+  // The job counts in progress under its status from here (advance() moves it) until it returns.
+  if (settings_.metrics) settings_.metrics->job_entered(job.status);
   struct Done {
     const JobProcessor& p;
-    const std::string& id;
+    const ports::JobRecord& job;
     ~Done() {
+      if (p.settings_.metrics) p.settings_.metrics->job_left(job.status);
       std::lock_guard lock(p.in_flight_mutex_);
-      p.in_flight_.erase(id);
+      p.in_flight_.erase(job.id);
     }
-  } done{*this, job.id};
+  } done{*this, job};
 
   core::Status outcome;
   std::optional<DiskReservation> disk_space;  // released only after the folder is gone
@@ -139,6 +160,7 @@ Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_tok
   }
   if (outcome) {
     spdlog::info("job {} completed", job.id);
+    finished(core::JobStatus::Completed);
     return Disposition::Ack;
   }
 
@@ -147,11 +169,13 @@ Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_tok
     // Recorded as done but the result could not be published: the message comes again and its
     // redelivery publishes the stored result.
     spdlog::warn("job {} completed but its result was not published, requeueing: {}", job.id, error.message);
+    finished(core::JobStatus::Completed);
     return Disposition::Requeue;
   }
   if (error.kind == core::ErrorKind::Conflict) {
     // A later delivery of the same message took the job over; it settles the message.
     spdlog::warn("job {} stopped: {}", job.id, error.message);
+    finished(core::JobStatus::Abandoned);
     return Disposition::Ack;
   }
   if (cancel.stop_requested() || error.kind == core::ErrorKind::Transient) {
@@ -160,10 +184,12 @@ Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_tok
                                          std::to_string(settings_.shutdown_grace_seconds) + "); message requeued"
                                    : "abandoned: " + error.message + "; message requeued";
     spdlog::warn("job {} interrupted, requeueing: {}", job.id, error.message);
+    finished(core::JobStatus::Abandoned);
     (void)store_.record_status(job.id, core::JobStatus::Abandoned, reason);
     return Disposition::Requeue;
   }
   spdlog::error("job {} failed: {}", job.id, error.message);
+  finished(core::JobStatus::Failed);
   if (auto ok = store_.record_status(job.id, core::JobStatus::Failed, error.message); !ok) {
     if (ok.error().kind == core::ErrorKind::Conflict) return Disposition::Ack;
     spdlog::warn("job {}: cannot record the failure, requeueing: {}", job.id, ok.error().message);
@@ -194,6 +220,7 @@ core::Status JobProcessor::advance(ports::JobRecord& job, core::JobStatus status
     return core::fail(core::Error::transient("the service is shutting down"));
   }
   if (auto ok = store_.record_status(job.id, status, note); !ok) return ok;
+  if (settings_.metrics) settings_.metrics->job_moved(job.status, status);
   job.status = status;
   job.updated_at = std::chrono::system_clock::now();
   return {};
@@ -214,13 +241,20 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
     if (!reserved) return core::fail(reserved.error());
     disk_space.emplace(std::move(*reserved));
   }
+  const auto download_started = std::chrono::steady_clock::now();
   if (auto ok = blobs_.download(settings_.input_bucket, job.video.file_path, input, cancel); !ok) return ok;
+  if (settings_.metrics) {
+    settings_.metrics->stage_finished(Stage::Download, elapsed_since(download_started));
+    settings_.metrics->bytes_downloaded(file_bytes(input));
+  }
 
   // The packager fragments and writes the DASH presentation in one pass over the input.
   if (auto ok = advance(job, JobStatus::Fragmenting, cancel); !ok) return ok;
   if (auto ok = advance(job, JobStatus::Encoding, cancel); !ok) return ok;
+  const auto package_started = std::chrono::steady_clock::now();
   auto summary = package(job, input, output, cancel);
   if (!summary) return core::fail(summary.error());
+  if (settings_.metrics) settings_.metrics->stage_finished(Stage::Package, elapsed_since(package_started));
   // Concealed damage and the like: the job completes, and an operator finds why in its history.
   std::string warnings;
   for (const auto& w : summary->warnings) {
@@ -235,7 +269,9 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
     remove_uploaded(output, job.video.id, job.id);
     return failed;
   };
+  const auto upload_started = std::chrono::steady_clock::now();
   if (auto ok = upload_folder(output, job.video.id, cancel); !ok) return partial(ok);
+  if (settings_.metrics) settings_.metrics->stage_finished(Stage::Upload, elapsed_since(upload_started));
   if (auto ok = advance(job, JobStatus::Finishing, cancel); !ok) return partial(ok);
   if (auto ok = advance(job, JobStatus::Completed, cancel, warnings); !ok) {
     return ok.error().kind == core::ErrorKind::Conflict ? partial(ok) : ok;
@@ -263,7 +299,9 @@ core::Result<ports::PackageSummary> JobProcessor::package(const ports::JobRecord
       spdlog::warn("job {}: cannot record its progress (the job goes on): {}", job.id, ok.error().message);
     }
   };
+  EncodeMeter meter(settings_.metrics);  // frames and rate for the metrics, unthrottled
   const ports::ProgressFn progress = [&](const ports::Progress& p) {
+    meter.report(p.frames, p.frames_per_second);
     if (auto u = throttle.admit(p.fraction, p.frames_per_second, core::ProgressThrottle::Clock::now())) store(*u);
   };
   auto summary = packager_.package(input, output, options, progress);
@@ -275,8 +313,9 @@ core::Result<ports::PackageSummary> JobProcessor::package(const ports::JobRecord
     }
     return core::fail(e);
   }
-  // A packager that does not report its end still leaves 100 % stored.
+  // A packager that does not report its end still leaves 100 % stored, and every frame counted.
   if (auto u = throttle.admit(1.0, 0, core::ProgressThrottle::Clock::now())) store(*u);
+  meter.report(summary->frames_encoded, 0);
   return summary;
 }
 
@@ -314,6 +353,8 @@ core::Status JobProcessor::upload_folder(const std::filesystem::path& folder, co
         std::lock_guard lock(mutex);
         if (first_error) first_error = ok;
         failed = true;
+      } else if (settings_.metrics) {
+        settings_.metrics->bytes_uploaded(file_bytes(files[i]));
       }
     }
   };

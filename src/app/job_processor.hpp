@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/disk_reservations.hpp"
+#include "app/service_metrics.hpp"
 #include "ports/blob_store.hpp"
 #include "ports/job_source.hpp"
 #include "ports/job_store.hpp"
@@ -30,6 +31,9 @@ struct JobSettings {
   int shutdown_grace_seconds = 60;
   // ENCODING progress is stored at most once per interval per job (and always at 100 %).
   std::chrono::steady_clock::duration progress_interval = std::chrono::seconds(1);
+  // Jobs in progress and finished, stage times, bytes and frames are recorded here; null: no
+  // metrics (they must outlive the processor).
+  ServiceMetrics* metrics = nullptr;
 };
 
 // What to do with a delivery once it has been handled; decided in one place from the outcome.

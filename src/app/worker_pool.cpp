@@ -12,16 +12,26 @@
 namespace ve::app {
 namespace {
 
-void settle(ports::JobSource& source, const ports::Delivery& delivery, Disposition disposition) {
+void settle(ports::JobSource& source, const ports::Delivery& delivery, Disposition disposition,
+            ServiceMetrics* metrics) {
   core::Status ok;
+  MessageOutcome outcome = MessageOutcome::Acked;
   switch (disposition) {
     case Disposition::Ack: ok = source.ack(delivery.tag); break;
-    case Disposition::DeadLetter: ok = source.reject(delivery.tag, /*requeue=*/false); break;
-    case Disposition::Requeue: ok = source.reject(delivery.tag, /*requeue=*/true); break;
+    case Disposition::DeadLetter:
+      ok = source.reject(delivery.tag, /*requeue=*/false);
+      outcome = MessageOutcome::DeadLettered;
+      break;
+    case Disposition::Requeue:
+      ok = source.reject(delivery.tag, /*requeue=*/true);
+      outcome = MessageOutcome::Requeued;
+      break;
   }
   if (!ok) {
     // The broker will deliver the message again, since it was not settled.
     spdlog::warn("cannot {} message {}: {}", to_string(disposition), delivery.message_id, ok.error().message);
+  } else if (metrics) {
+    metrics->message(outcome);
   }
 }
 
@@ -38,7 +48,8 @@ struct Crew {
 constexpr auto kFirstRequeuePause = std::chrono::milliseconds(500);
 constexpr auto kMaxRequeuePause = std::chrono::milliseconds(15000);
 
-void worker_loop(ports::JobSource& source, const JobProcessor& processor, std::stop_token stop, Crew& crew) {
+void worker_loop(ports::JobSource& source, const JobProcessor& processor, std::stop_token stop, Crew& crew,
+                 ServiceMetrics* metrics) {
   auto backoff = std::chrono::milliseconds(100);
   auto requeue_pause = std::chrono::milliseconds(kFirstRequeuePause);
   while (!stop.stop_requested()) {
@@ -51,12 +62,13 @@ void worker_loop(ports::JobSource& source, const JobProcessor& processor, std::s
     }
     backoff = std::chrono::milliseconds(100);
     if (!*delivery) continue;
+    if (metrics) metrics->message(MessageOutcome::Received);
     {
       std::lock_guard lock(crew.mutex);
       ++crew.busy;
     }
     const Disposition disposition = processor.process(**delivery, crew.cancel.get_token());
-    settle(source, **delivery, disposition);
+    settle(source, **delivery, disposition, metrics);
     {
       std::lock_guard lock(crew.mutex);
       --crew.busy;
@@ -76,7 +88,7 @@ void worker_loop(ports::JobSource& source, const JobProcessor& processor, std::s
 }  // namespace
 
 size_t run_workers(ports::JobSource& source, const JobProcessor& processor, int workers, std::stop_token stop,
-                   const ShutdownPolicy& policy) {
+                   const ShutdownPolicy& policy, ServiceMetrics* metrics) {
   auto crew = std::make_shared<Crew>();
   std::vector<std::thread> threads;
   // The count is read from a local: the threads decrement crew->running (under the mutex) as soon
@@ -84,8 +96,8 @@ size_t run_workers(ports::JobSource& source, const JobProcessor& processor, int 
   const int count = std::max(1, workers);
   crew->running = count;
   for (int i = 0; i < count; ++i) {
-    threads.emplace_back([&source, &processor, stop, crew] {
-      worker_loop(source, processor, stop, *crew);
+    threads.emplace_back([&source, &processor, stop, crew, metrics] {
+      worker_loop(source, processor, stop, *crew, metrics);
       std::lock_guard lock(crew->mutex);
       --crew->running;
       crew->changed.notify_all();

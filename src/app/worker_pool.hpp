@@ -6,6 +6,7 @@
 #include <stop_token>
 
 #include "app/job_processor.hpp"
+#include "app/service_metrics.hpp"
 #include "ports/job_source.hpp"
 
 namespace ve::app {
@@ -29,7 +30,9 @@ struct ShutdownPolicy {
 // in a call that does not look at the cancellation, e.g. a blocked read): their deliveries are
 // unsettled and their threads are detached, so the caller must close the broker connection (which
 // requeues those deliveries) and end the process without running destructors (std::_Exit).
+// Deliveries received and their settlements are counted in `metrics` unless it is null (it must
+// outlive the workers, detached ones too).
 size_t run_workers(ports::JobSource& source, const JobProcessor& processor, int workers, std::stop_token stop,
-                   const ShutdownPolicy& policy = {});
+                   const ShutdownPolicy& policy = {}, ServiceMetrics* metrics = nullptr);
 
 }  // namespace ve::app

@@ -155,4 +155,14 @@ std::vector<std::string> list_names(const std::filesystem::path& dir) {
   return out;
 }
 
+std::string metric_sample(const std::string& exposition, const std::string& series) {
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 && line[series.size()] == ' ') {
+      return line.substr(series.size() + 1);
+    }
+  }
+  return "absent";
+}
+
 }  // namespace ve::testing

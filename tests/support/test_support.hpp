@@ -70,4 +70,8 @@ int free_local_port();
 // Files directly inside a folder, by name.
 std::vector<std::string> list_names(const std::filesystem::path& dir);
 
+// The value, as written, of the sample `series` (its name and labels as rendered, e.g.
+// `jobs_total{status="completed"}`) in a Prometheus text exposition; "absent" when there is none.
+std::string metric_sample(const std::string& exposition, const std::string& series);
+
 }  // namespace ve::testing

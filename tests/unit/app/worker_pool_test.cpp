@@ -167,5 +167,52 @@ TEST_F(WorkerPoolTest, AJobIgnoringCancellationIsHandedBackAndCanBeAbandoned) {
   std::this_thread::sleep_for(200ms);  // lets the detached thread leave the source before it is destroyed
 }
 
+TEST_F(WorkerPoolTest, MessagesAndTheirSettlementsAreCounted) {
+  blobs_.put("in", "good.mp4", "video bytes");
+  ServiceMetrics metrics("test");
+  JobSettings settings = job_settings(work_.path());
+  settings.metrics = &metrics;
+  JobProcessor processor(store_, blobs_, packager_, publisher_, settings, [this] { return "id-" + std::to_string(++ids_); });
+  ListJobSource source({delivery(1, "good.mp4"), {2, "not a job request", "m-2", false}});
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    EXPECT_TRUE(eventually([&] { return source.settled().size() == 2; }));
+    stop.request_stop();
+  });
+  EXPECT_EQ(run_workers(source, processor, 2, stop.get_token(), {}, &metrics), 0u);
+  ASSERT_EQ(source.settled(), (std::map<uint64_t, std::string>{{1, "ack"}, {2, "dead-letter"}}));
+  const std::string text = metrics.render();
+  using ve::testing::metric_sample;
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_messages_total{outcome="received"})"), "2") << text;
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_messages_total{outcome="acked"})"), "1");
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_messages_total{outcome="dead_lettered"})"), "1");
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_messages_total{outcome="requeued"})"), "0");
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_jobs_finished_total{status="completed"})"), "1");
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_jobs_finished_total{status="failed"})"), "1");
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_jobs_in_progress{stage="starting"})"), "0");
+  EXPECT_EQ(metric_sample(text, R"(video_encoder_jobs_in_progress{stage="encoding"})"), "0");
+}
+
+TEST_F(WorkerPoolTest, ARequeuedMessageIsCounted) {
+  ServiceMetrics metrics("test");
+  JobSettings settings = job_settings(work_.path());
+  settings.metrics = &metrics;
+  JobProcessor processor(store_, blobs_, packager_, publisher_, settings, [this] { return "id-" + std::to_string(++ids_); });
+  store_.failures.fail_call(1, core::Error::transient("database is down"));
+  ListJobSource source({delivery(1, "good.mp4")});
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    EXPECT_TRUE(eventually([&] { return source.settled().size() == 1; }));
+    stop.request_stop();
+  });
+  EXPECT_EQ(run_workers(source, processor, 1, stop.get_token(), {}, &metrics), 0u);
+  ASSERT_EQ(source.settled(), (std::map<uint64_t, std::string>{{1, "requeue"}}));
+  const std::string text = metrics.render();
+  EXPECT_EQ(ve::testing::metric_sample(text, R"(video_encoder_messages_total{outcome="received"})"), "1") << text;
+  EXPECT_EQ(ve::testing::metric_sample(text, R"(video_encoder_messages_total{outcome="requeued"})"), "1");
+  // No job was recorded, so none finished.
+  EXPECT_EQ(ve::testing::metric_sample(text, R"(video_encoder_jobs_finished_total{status="abandoned"})"), "0");
+}
+
 }  // namespace
 }  // namespace ve::app
