@@ -18,6 +18,7 @@
 #include "adapters/store/postgres_job_store.hpp"
 #include "adapters/store/sqlite_job_store.hpp"
 #include "app/job_processor.hpp"
+#include "app/service_metrics.hpp"
 #include "app/work_folder.hpp"
 #include "app/worker_pool.hpp"
 #include "core/job_request.hpp"
@@ -96,9 +97,15 @@ int serve(const core::Config& config) {
   // Probes, metrics and the API answer from here on, while the broker is awaited and during the
   // shutdown; the server stops last.
   BrokerSlot broker_slot;
+  app::ServiceMetrics metrics(VE_VERSION);
   std::unique_ptr<adapters::web::HttpServer> http;
   if (config.http_address) {
-    auto started = start_http_service(config, **store, *(*blobs)->router, broker_slot, {});
+    auto render_metrics = [&metrics, &broker_slot, &store] {
+      metrics.set_broker_connected(broker_slot.with([](adapters::amqp::AmqpClient* c) { return c && c->connected(); }));
+      metrics.set_database_up((*store)->ping().has_value());
+      return metrics.render();
+    };
+    auto started = start_http_service(config, **store, *(*blobs)->router, broker_slot, render_metrics);
     if (!started) return fail_with(started.error());
     http = std::move(*started);
   }
@@ -128,6 +135,7 @@ int serve(const core::Config& config) {
   settings.package.x264_preset = config.x264_preset;
   settings.package.audio_bitrate = config.audio_bitrate;
   settings.shutdown_grace_seconds = config.shutdown_grace_seconds;
+  settings.metrics = &metrics;
   app::DiskReservations disk_space(config.local_storage_path,
                                    static_cast<uint64_t>(config.local_storage_min_free_mb) << 20,
                                    adapters::fs::free_bytes);
@@ -139,7 +147,7 @@ int serve(const core::Config& config) {
   shutdown.grace = std::chrono::seconds(config.shutdown_grace_seconds);
   shutdown.on_stop = [&broker] { (*broker)->stop_consuming(); };
   shutdown.cancel_now = cancel_now.get_token();
-  const size_t stuck = app::run_workers(**broker, processor, config.workers, stop.get_token(), shutdown);
+  const size_t stuck = app::run_workers(**broker, processor, config.workers, stop.get_token(), shutdown, &metrics);
   if (stuck > 0) {
     processor.abandon_unfinished("abandoned: the service shut down before the job finished (SHUTDOWN_GRACE_SECONDS=" +
                                  std::to_string(config.shutdown_grace_seconds) + "); message requeued");

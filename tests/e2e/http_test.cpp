@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <thread>
@@ -78,6 +79,7 @@ class HttpStack {
 
   bool ready() { return request("GET", "/readyz").status == 200; }
 
+  int port() const { return port_; }
   ve::testing::RabbitMqNode& broker() { return *broker_; }
   ve::testing::PostgresCluster& postgres() { return *postgres_; }
   ve::testing::BrokerProbe& probe() {
@@ -192,6 +194,68 @@ TEST_F(Http, JobApiListsPagesShowsAndSubmitsBehindTheToken) {
   EXPECT_EQ(stack.request("GET", "/api/jobs/00000000-0000-4000-8000-000000000000", kToken).status, 404);
 
   EXPECT_EQ(stack.log().find(kToken), std::string::npos) << "the token is in the log";
+}
+
+// A Prometheus server on loopback scraping the service every second, with its data in `dir`.
+class PrometheusServer {
+ public:
+  PrometheusServer(const std::filesystem::path& dir, int target_port) : port_(ve::testing::free_local_port()) {
+    std::filesystem::create_directories(dir / "data");
+    std::ofstream(dir / "prometheus.yml") << "global:\n  scrape_interval: 1s\n"
+                                          << "scrape_configs:\n  - job_name: video-encoder\n"
+                                          << "    static_configs:\n      - targets: ['127.0.0.1:" << target_port << "']\n";
+    process_ = std::make_unique<ServiceProcess>(
+        "/usr/bin/prometheus",
+        std::vector<std::string>{"--config.file=" + (dir / "prometheus.yml").string(),
+                                 "--storage.tsdb.path=" + (dir / "data").string(),
+                                 "--web.listen-address=127.0.0.1:" + std::to_string(port_)},
+        std::map<std::string, std::string>{}, dir, dir / "prometheus.log");
+  }
+
+  // The value of an instant query's first sample, or "" when it has none (yet).
+  std::string query(const std::string& promql) {
+    httplib::Client client("127.0.0.1", port_);
+    client.set_connection_timeout(2);
+    auto r = client.Get("/api/v1/query", httplib::Params{{"query", promql}}, httplib::Headers{});
+    if (!r || r->status != 200) return "";
+    const json j = json::parse(r->body, nullptr, false);
+    if (!j.is_object() || j["data"]["result"].empty()) return "";
+    return j["data"]["result"][0]["value"][1].get<std::string>();
+  }
+  std::string log() const { return process_->log(); }
+
+ private:
+  int port_;
+  std::unique_ptr<ServiceProcess> process_;
+};
+
+// After the job API test's three jobs: the exposition passes promtool, says what happened, and a
+// real Prometheus scrapes it.
+TEST_F(Http, MetricsPassPromtoolAndAreScrapedByPrometheus) {
+  HttpStack& stack = *stack_;
+  const auto scraped = stack.request("GET", "/metrics");
+  ASSERT_EQ(scraped.status, 200);
+  EXPECT_EQ(scraped.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  ve::testing::TempDir dir;
+  std::ofstream(dir / "metrics.txt") << scraped.body;
+  const auto promtool = ve::testing::run("promtool check metrics < " + ve::testing::quote((dir / "metrics.txt").string()) + " 2>&1");
+  EXPECT_EQ(promtool.exit_code, 0) << promtool.output;
+  EXPECT_EQ(promtool.output, "") << promtool.output;
+  using ve::testing::metric_sample;
+  EXPECT_EQ(metric_sample(scraped.body, R"(video_encoder_jobs_finished_total{status="completed"})"), "3") << scraped.body;
+  EXPECT_EQ(metric_sample(scraped.body, R"(video_encoder_messages_total{outcome="received"})"), "3");
+  EXPECT_EQ(metric_sample(scraped.body, R"(video_encoder_messages_total{outcome="acked"})"), "3");
+  EXPECT_EQ(metric_sample(scraped.body, R"(video_encoder_messages_total{outcome="dead_lettered"})"), "0");
+  EXPECT_EQ(metric_sample(scraped.body, R"(video_encoder_stage_duration_seconds_count{stage="upload"})"), "3");
+  const auto video_size = std::filesystem::file_size(ve::testing::shared_media("video.mp4"));
+  EXPECT_EQ(metric_sample(scraped.body, "video_encoder_downloaded_bytes_total"), std::to_string(3 * video_size));
+  EXPECT_EQ(metric_sample(scraped.body, "video_encoder_broker_connected"), "1");
+  EXPECT_EQ(metric_sample(scraped.body, "video_encoder_database_up"), "1");
+
+  PrometheusServer prometheus(dir / "prometheus", stack.port());
+  EXPECT_TRUE(eventually([&] { return prometheus.query(R"(video_encoder_jobs_finished_total{status="completed"})") == "3"; }, 60s))
+      << prometheus.log();
+  EXPECT_EQ(prometheus.query(R"(up{job="video-encoder"})"), "1");
 }
 
 TEST_F(Http, ProbesFollowTheBrokerAndTheDatabase) {
