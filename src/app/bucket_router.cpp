@@ -33,6 +33,13 @@ core::Result<uint64_t> BucketRouter::size(const std::string& bucket, const std::
   return target->first->size(target->second.bucket, target->second.key_of(key));
 }
 
+core::Result<std::string> BucketRouter::read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                             uint64_t length) {
+  auto target = route(bucket);
+  if (!target) return core::fail(target.error());
+  return target->first->read(target->second.bucket, target->second.key_of(key), offset, length);
+}
+
 core::Status BucketRouter::remove(const std::string& bucket, const std::string& key) {
   auto target = route(bucket);
   if (!target) return core::fail(target.error());

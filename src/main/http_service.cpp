@@ -30,6 +30,8 @@ core::Result<std::unique_ptr<adapters::web::HttpServer>> start_http_service(cons
   auto http = std::make_unique<adapters::web::HttpServer>(config.http_token);
   adapters::web::ServiceEndpoints endpoints;
   endpoints.store = &store;
+  endpoints.outputs = &buckets;
+  endpoints.output_bucket = config.output_bucket;
   const std::string broker_address = config.amqp.host + ":" + std::to_string(config.amqp.port);
   endpoints.readiness.push_back({"broker", [&broker, broker_address]() -> core::Status {
     const bool up = broker.with([](adapters::amqp::AmqpClient* c) { return c && c->connected(); });

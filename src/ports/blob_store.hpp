@@ -26,6 +26,12 @@ class BlobStore {
   virtual core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) = 0;
   // The object's size in bytes, without downloading it (to check disk space before a download).
   virtual core::Result<uint64_t> size(const std::string& bucket, const std::string& key) = 0;
+  // Up to `length` bytes of the object from `offset` (fewer at its end, none past it), at most
+  // kMaxReadLength at a time: for serving stored outputs piece by piece. NotFound for a missing
+  // object.
+  static constexpr uint64_t kMaxReadLength = 512 * 1024;
+  virtual core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                         uint64_t length) = 0;
   // Deletes the object; one that does not exist is no error (a retried delete succeeds).
   virtual core::Status remove(const std::string& bucket, const std::string& key) = 0;
 };

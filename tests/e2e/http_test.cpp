@@ -39,6 +39,7 @@ struct Reply {
   int status = 0;  // 0: no answer
   std::string body;
   std::string content_type;
+  std::string content_range;
   json parsed() const { return json::parse(body, nullptr, false); }
 };
 
@@ -66,15 +67,14 @@ class HttpStack {
   }
 
   Reply request(const std::string& method, const std::string& path, const std::string& token = "",
-                const std::string& body = "") {
+                const std::string& body = "", httplib::Headers headers = {}) {
     httplib::Client client("127.0.0.1", port_);
     client.set_connection_timeout(5);
     client.set_read_timeout(10);
-    httplib::Headers headers;
     if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
     httplib::Result r = method == "POST" ? client.Post(path, headers, body, "application/json") : client.Get(path, headers);
     if (!r) return {};
-    return {r->status, r->body, r->get_header_value("Content-Type")};
+    return {r->status, r->body, r->get_header_value("Content-Type"), r->get_header_value("Content-Range")};
   }
 
   bool ready() { return request("GET", "/readyz").status == 200; }
@@ -89,6 +89,7 @@ class HttpStack {
   void drop_probe() { probe_.reset(); }
   std::string log() const { return service_->log(); }
   ServiceProcess& service() { return *service_; }
+  std::filesystem::path output_folder(const std::string& video_id) const { return root_ / "buckets" / "videos-output" / video_id; }
 
  private:
   ve::testing::TempDir root_;
@@ -194,6 +195,60 @@ TEST_F(Http, JobApiListsPagesShowsAndSubmitsBehindTheToken) {
   EXPECT_EQ(stack.request("GET", "/api/jobs/00000000-0000-4000-8000-000000000000", kToken).status, 404);
 
   EXPECT_EQ(stack.log().find(kToken), std::string::npos) << "the token is in the log";
+}
+
+std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// The presentations the job API test made, streamed back with their types, in ranges, and nothing
+// outside them.
+TEST_F(Http, OutputsAreStreamedWithRangesAndNothingElseIsRead) {
+  HttpStack& stack = *stack_;
+  const auto jobs = stack.request("GET", "/api/jobs?status=COMPLETED&limit=1", kToken).parsed();
+  ASSERT_EQ(jobs["jobs"].size(), 1u) << "run after the job API test";
+  const std::string video = jobs["jobs"][0]["video"]["id"];
+  const auto folder = stack.output_folder(video);
+
+  EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/manifest.mpd").status, 401);
+  const auto mpd = stack.request("GET", "/outputs/" + video + "/manifest.mpd", kToken);
+  ASSERT_EQ(mpd.status, 200) << mpd.body;
+  EXPECT_EQ(mpd.content_type, "application/dash+xml");
+  EXPECT_EQ(mpd.body, file_bytes(folder / "manifest.mpd"));
+  const auto master = stack.request("GET", "/outputs/" + video + "/master.m3u8", kToken);
+  EXPECT_EQ(master.content_type, "application/vnd.apple.mpegurl");
+
+  // The largest file: several pieces of the store's reads, whole and in a range across them.
+  std::filesystem::path largest;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(folder)) {
+    if (entry.is_regular_file() && (largest.empty() || entry.file_size() > std::filesystem::file_size(largest))) largest = entry.path();
+  }
+  const std::string relative = std::filesystem::relative(largest, folder).string();
+  const std::string expected = file_bytes(largest);
+  ASSERT_GT(expected.size(), 600u * 1024) << relative;
+  const auto whole = stack.request("GET", "/outputs/" + video + "/" + relative, kToken);
+  ASSERT_EQ(whole.status, 200);
+  EXPECT_TRUE(whole.body == expected) << relative << ": " << whole.body.size() << " bytes, expected " << expected.size();
+  const size_t from = 500 * 1024, to = 600 * 1024 + 7;
+  const auto part = stack.request("GET", "/outputs/" + video + "/" + relative, kToken, "",
+                                  {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to)}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.content_range, "bytes " + std::to_string(from) + "-" + std::to_string(to) + "/" + std::to_string(expected.size()));
+  EXPECT_TRUE(part.body == expected.substr(from, to - from + 1)) << part.body.size() << " bytes";
+  const auto past = stack.request("GET", "/outputs/" + video + "/" + relative, kToken, "",
+                                  {{"Range", "bytes=" + std::to_string(expected.size() + 10) + "-"}});
+  EXPECT_EQ(past.status, 416);
+
+  EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/missing.m4s", kToken).status, 404);
+  for (const std::string& path : std::vector<std::string>{"/outputs/" + video + "/../../jobs.db", "/outputs/" + video + "/..%2F..%2Fjobs.db",
+                                 "/outputs/" + video + "/%2Fetc%2Fpasswd", "/outputs/not-a-uuid/manifest.mpd",
+                                 "/outputs/../jobs.db"}) {
+    const auto r = stack.request("GET", path, kToken);
+    EXPECT_TRUE(r.status == 400 || r.status == 404) << path << " -> " << r.status;
+    EXPECT_EQ(r.body.find("SQLite"), std::string::npos) << path;
+    EXPECT_EQ(r.body.find("root:"), std::string::npos) << path;
+  }
 }
 
 // A Prometheus server on loopback scraping the service every second, with its data in `dir`.

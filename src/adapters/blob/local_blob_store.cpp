@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <sstream>
 
 #include "core/job_request.hpp"
@@ -77,6 +78,20 @@ core::Result<uint64_t> LocalBlobStore::size(const std::string& bucket, const std
   const auto bytes = std::filesystem::file_size(*path, ec);
   if (ec) return core::fail(core::Error::internal("cannot read the size of " + path->string() + ": " + ec.message()));
   return static_cast<uint64_t>(bytes);
+}
+
+core::Result<std::string> LocalBlobStore::read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                               uint64_t length) {
+  auto path = existing_object(bucket, key);
+  if (!path) return core::fail(path.error());
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) return core::fail(core::Error::internal("cannot open " + path->string()));
+  std::string bytes(static_cast<size_t>(std::min(length, kMaxReadLength)), '\0');
+  in.seekg(static_cast<std::streamoff>(offset));
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  bytes.resize(in.bad() ? 0 : static_cast<size_t>(std::max<std::streamsize>(in.gcount(), 0)));
+  if (in.bad()) return core::fail(core::Error::internal("cannot read " + path->string()));
+  return bytes;
 }
 
 core::Status LocalBlobStore::remove(const std::string& bucket, const std::string& key) {

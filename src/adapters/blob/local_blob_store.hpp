@@ -18,6 +18,8 @@ class LocalBlobStore final : public ports::BlobStore {
                         std::stop_token cancel) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
+  core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                 uint64_t length) override;
   core::Status remove(const std::string& bucket, const std::string& key) override;
 
  private:

@@ -127,6 +127,22 @@ core::Status S3BlobStore::download(const std::string& bucket, const std::string&
   return {};
 }
 
+core::Result<std::string> S3BlobStore::read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                            uint64_t length) {
+  if (auto ok = validate(bucket, key); !ok) return core::fail(ok.error());
+  length = std::min(length, kMaxReadLength);
+  if (length == 0) return std::string();
+  // The answer's body is kept in memory (at most kMaxReadLength, below the exchange's 1 MiB cap).
+  HttpRequest request{"GET", url(bucket, key),
+                      {"Range: bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)}};
+  HttpResponse r = exchange("GET " + bucket + "/" + key + " (range)", request);
+  if (r.curl_code == 0 && r.status == 416) return std::string();  // past the end
+  if (r.curl_code != 0 || r.status < 200 || r.status >= 300) return core::fail(error_for(r, "read", bucket, key));
+  // A server that ignores Range answers 200 with the whole object.
+  if (r.status == 200) return offset >= r.body.size() ? std::string() : r.body.substr(offset, length);
+  return std::move(r.body);
+}
+
 core::Result<uint64_t> S3BlobStore::size(const std::string& bucket, const std::string& key) {
   if (auto ok = validate(bucket, key); !ok) return core::fail(ok.error());
   const HttpResponse r = exchange("HEAD " + bucket + "/" + key, HttpRequest{"HEAD", url(bucket, key)});

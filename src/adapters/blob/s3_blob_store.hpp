@@ -45,6 +45,8 @@ class S3BlobStore final : public ports::BlobStore {
   // The object's size from a HEAD request (retried like the others); NotFound
   // "input not found: <bucket>/<key>" when it does not exist.
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
+  core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                 uint64_t length) override;
   core::Status remove(const std::string& bucket, const std::string& key) override;
   // size() for callers that only need to know the object exists (`size` may be null).
   core::Status head(const std::string& bucket, const std::string& key, uint64_t* size);

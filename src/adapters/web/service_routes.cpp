@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "adapters/web/job_views.hpp"
+#include "core/job_request.hpp"
+#include "core/storage_location.hpp"
 #include "core/uuid.hpp"
 
 namespace ve::adapters::web {
@@ -29,6 +31,37 @@ int status_for(const core::Error& e) {
 std::optional<std::string> param(const httplib::Request& req, const char* name) {
   if (!req.has_param(name)) return std::nullopt;
   return req.get_param_value(name);
+}
+
+// GET /outputs/{video id}/{file}: the size first (404 before any byte), then the bytes in pieces
+// as the client reads them; cpp-httplib answers Range requests (206, Content-Range) from the size.
+void serve_output(const ServiceEndpoints& e, const httplib::Request& req, httplib::Response& res) {
+  const std::string video_id = req.matches[1];
+  const std::string file = req.matches[2];
+  if (!core::is_uuid(video_id)) return send_error(res, 400, "not a video id: a video id is a UUID");
+  if (auto ok = core::validate_object_key(file); !ok) return send_error(res, 400, "not an output file name: " + ok.error().message);
+  const std::string key = video_id + "/" + file;
+  auto size = e.outputs->size(e.output_bucket, key);
+  if (!size) {
+    if (size.error().kind == core::ErrorKind::NotFound) return send_error(res, 404, "no output " + key);
+    return send_error(res, status_for(size.error()), size.error().message);
+  }
+  // cpp-httplib 0.11 drops the connection for a range that starts past the end: answer 416 ourselves.
+  for (const auto& [first, last] : req.ranges) {
+    if (first >= 0 && static_cast<uint64_t>(first) >= *size) {
+      res.set_header("Content-Range", "bytes */" + std::to_string(*size));
+      return send_error(res, 416, "range past the end of " + key + " (" + std::to_string(*size) + " bytes)");
+    }
+  }
+  ports::BlobStore* outputs = e.outputs;
+  res.set_header("Cache-Control", "no-cache");
+  res.set_content_provider(
+      static_cast<size_t>(*size), core::content_type_for(file),
+      [outputs, bucket = e.output_bucket, key](size_t offset, size_t length, httplib::DataSink& sink) {
+        auto bytes = outputs->read(bucket, key, offset, length);
+        if (!bytes || bytes->empty()) return false;  // the connection is closed: the client sees a short body
+        return sink.write(bytes->data(), bytes->size());
+      });
 }
 
 }  // namespace
@@ -80,6 +113,10 @@ void add_service_routes(HttpServer& http, ServiceEndpoints endpoints) {
     auto events = e->store->job_events(id);
     if (!events) return send_error(res, status_for(events.error()), events.error().message);
     res.set_content(job_detail_json(**job, *events), kJson);
+  });
+
+  server.Get(R"(/outputs/([^/]+)/(.+))", [e](const httplib::Request& req, httplib::Response& res) {
+    serve_output(*e, req, res);
   });
 
   server.Post("/api/jobs", [e](const httplib::Request& req, httplib::Response& res) {

@@ -7,6 +7,7 @@
 
 #include "adapters/web/http_server.hpp"
 #include "core/error.hpp"
+#include "ports/blob_store.hpp"
 #include "ports/job_store.hpp"
 
 namespace ve::adapters::web {
@@ -21,6 +22,9 @@ struct ReadinessCheck {
 // What the service's routes read and do; every function is called from request threads at once.
 struct ServiceEndpoints {
   ports::JobStore* store = nullptr;
+  // Where finished presentations are: <output_bucket>/<video id>/<file> in `outputs`.
+  ports::BlobStore* outputs = nullptr;
+  std::string output_bucket;
   std::vector<ReadinessCheck> readiness;
   // Empty when the workers are making progress, otherwise why not (liveness).
   std::function<std::string()> stuck;
@@ -33,7 +37,9 @@ struct ServiceEndpoints {
 };
 
 // GET /healthz, /readyz, /metrics; GET /api/jobs?status=&limit=&before=, GET /api/jobs/{id},
-// POST /api/jobs. Answers JSON with an "error" naming what is wrong for 400/404/503.
+// POST /api/jobs; GET /outputs/{video id}/{file} streams an output file from the output bucket's
+// backend (local, S3, GCS) piece by piece, with Range requests and its content type. Answers JSON
+// with an "error" naming what is wrong for 400/404/503.
 void add_service_routes(HttpServer& http, ServiceEndpoints endpoints);
 
 }  // namespace ve::adapters::web

@@ -33,6 +33,21 @@ TEST(LocalBlobStoreSize, SizeOfEmptySmallAndMultiMebibyteObjects) {
   }
 }
 
+TEST(LocalBlobStoreRead, RangesInsideAcrossAndPastTheEnd) {
+  TempDir root;
+  LocalBlobStore store(root.path());
+  fs::create_directories(root / "out" / "v");
+  std::string bytes;
+  for (int i = 0; i < 600 * 1024; ++i) bytes += static_cast<char>('a' + i % 26);
+  std::ofstream(root / "out" / "v" / "seg.m4s", std::ios::binary) << bytes;
+  EXPECT_EQ(*store.read("out", "v/seg.m4s", 10, 5), bytes.substr(10, 5));
+  EXPECT_EQ(store.read("out", "v/seg.m4s", 0, bytes.size())->size(), ports::BlobStore::kMaxReadLength);
+  EXPECT_EQ(*store.read("out", "v/seg.m4s", bytes.size() - 3, 10), bytes.substr(bytes.size() - 3));
+  EXPECT_TRUE(store.read("out", "v/seg.m4s", bytes.size() + 1, 10)->empty());
+  EXPECT_EQ(store.read("out", "v/none.m4s", 0, 1).error().kind, core::ErrorKind::NotFound);
+  EXPECT_EQ(store.read("out", "../out/v/seg.m4s", 0, 1).error().kind, core::ErrorKind::InvalidInput);
+}
+
 TEST(LocalBlobStoreSize, MissingObjectOrAFolderIsNotFoundWithTheDownloadMessage) {
   TempDir root;
   LocalBlobStore store(root.path());

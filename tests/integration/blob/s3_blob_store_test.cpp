@@ -95,6 +95,34 @@ TEST_F(S3BlobStoreTest, SmallObjectRoundTrip) {
   round_trip(store, "jobs/1/small.bin", 1000);
 }
 
+// Pieces of an object as /outputs serves them: a range inside, one across the end, one past it,
+// and at most kMaxReadLength per read.
+TEST_F(S3BlobStoreTest, ReadsRangesOfAnObject) {
+  S3BlobStore store(server.settings());
+  const auto in = dir / "in.bin";
+  const uint64_t size = 700 * 1024 + 3;
+  write_random_file(in, size, 7);
+  ASSERT_TRUE(store.upload(in, "media", "p/seg.m4s"));
+  std::ifstream file(in, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), {});
+  auto inside = store.read("media", "p/seg.m4s", 1000, 5000);
+  ASSERT_TRUE(inside) << inside.error().message;
+  EXPECT_TRUE(*inside == bytes.substr(1000, 5000));
+  auto capped = store.read("media", "p/seg.m4s", 0, size);
+  ASSERT_TRUE(capped) << capped.error().message;
+  EXPECT_EQ(capped->size(), ports::BlobStore::kMaxReadLength);
+  EXPECT_TRUE(*capped == bytes.substr(0, ports::BlobStore::kMaxReadLength));
+  auto tail = store.read("media", "p/seg.m4s", size - 10, 100);
+  ASSERT_TRUE(tail) << tail.error().message;
+  EXPECT_TRUE(*tail == bytes.substr(size - 10));
+  auto past = store.read("media", "p/seg.m4s", size + 5, 100);
+  ASSERT_TRUE(past) << past.error().message;
+  EXPECT_TRUE(past->empty());
+  auto missing = store.read("media", "p/none.m4s", 0, 10);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, core::ErrorKind::NotFound);
+}
+
 TEST_F(S3BlobStoreTest, EmptyObjectRoundTrip) {
   S3BlobStore store(server.settings());
   round_trip(store, "empty.bin", 0);

@@ -154,6 +154,15 @@ core::Result<uint64_t> FakeBlobStore::size(const std::string& bucket, const std:
   return pretended != pretended_sizes_.end() ? pretended->second : static_cast<uint64_t>(it->second.size());
 }
 
+core::Result<std::string> FakeBlobStore::read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                               uint64_t length) {
+  std::lock_guard lock(mutex_);
+  const auto it = objects_.find(bucket + "/" + key);
+  if (it == objects_.end()) return core::fail(core::Error::not_found("input not found: " + bucket + "/" + key));
+  if (offset >= it->second.size()) return std::string();
+  return it->second.substr(offset, std::min(length, kMaxReadLength));
+}
+
 core::Status FakeBlobStore::remove(const std::string& bucket, const std::string& key) {
   if (auto ok = remove_failures.tick(); !ok) return ok;
   std::lock_guard lock(mutex_);

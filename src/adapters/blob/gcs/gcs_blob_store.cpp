@@ -186,6 +186,33 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
   return status;
 }
 
+core::Result<std::string> GcsBlobStore::read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                             uint64_t length) {
+  if (auto ok = check_names(bucket, key); !ok) return core::fail(ok.error());
+  length = std::min(length, kMaxReadLength);
+  if (length == 0) return std::string();
+  const std::string what = "reading gs://" + bucket + "/" + key;
+  std::string bytes;
+  auto status = with_retries(what, [&](const std::string& token) -> Attempt {
+    HttpRequest request;
+    request.url = object_url(bucket, key) + "?alt=media";
+    request.headers = {"Authorization: Bearer " + token,
+                       "Range: bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1)};
+    HttpResponse r = perform(request);
+    if (r.curl_code == CURLE_OK && r.status == 416) return {};
+    if (r.curl_code == CURLE_OK && (r.status == 200 || r.status == 206)) {
+      bytes = r.status == 206 ? std::move(r.body) : (offset >= r.body.size() ? std::string() : r.body.substr(offset, length));
+      return {};
+    }
+    if (r.curl_code == CURLE_OK && r.status == 404) {
+      return {core::fail(core::Error::not_found("not found: gs://" + bucket + "/" + key)), false, false};
+    }
+    return classify(r, what, tokens_.account().client_email);
+  });
+  if (!status) return core::fail(status.error());
+  return bytes;
+}
+
 core::Result<std::uint64_t> GcsBlobStore::size(const std::string& bucket, const std::string& key) {
   if (auto ok = check_names(bucket, key); !ok) return core::fail(ok.error());
   const std::string what = "reading the size of gs://" + bucket + "/" + key;

@@ -40,6 +40,8 @@ class GcsBlobStore final : public ports::BlobStore {
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   // objects.get metadata (fields=size), retried and authorized as downloads are.
   core::Result<std::uint64_t> size(const std::string& bucket, const std::string& key) override;
+  core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                 uint64_t length) override;
   // objects.delete, retried and authorized as downloads are; a missing object is no error.
   core::Status remove(const std::string& bucket, const std::string& key) override;
 
