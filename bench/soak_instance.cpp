@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "soak_instance.hpp"
 
+#include <httplib.h>
+
 #include <fstream>
+
+#include "support/test_support.hpp"
 
 namespace ve::soak {
 
-Instance::Instance(std::string name, const std::string& binary, const std::map<std::string, std::string>& env,
+namespace {
+
+std::map<std::string, std::string> with_http(std::map<std::string, std::string> env, int port) {
+  env["HTTP_ADDR"] = "127.0.0.1:" + std::to_string(port);
+  return env;
+}
+
+}  // namespace
+
+Instance::Instance(std::string name, const std::string& binary, std::map<std::string, std::string> env,
                    const std::filesystem::path& cwd, const std::filesystem::path& log)
     : name_(std::move(name)),
       log_(log),
-      process_(std::make_unique<testing::ServiceProcess>(binary, std::vector<std::string>{"serve"}, env, cwd, log)),
+      http_port_(testing::free_local_port()),
+      process_(std::make_unique<testing::ServiceProcess>(binary, std::vector<std::string>{"serve"},
+                                                         with_http(std::move(env), http_port_), cwd, log)),
       pid_(process_->pid()) {
   if (pid_ <= 0) {
     process_.reset();
@@ -17,10 +32,30 @@ Instance::Instance(std::string name, const std::string& binary, const std::map<s
   }
 }
 
+void Instance::scrape_metrics() {
+  httplib::Client client("127.0.0.1", http_port_);
+  client.set_connection_timeout(1);
+  client.set_read_timeout(2);
+  const auto r = client.Get("/metrics");
+  if (!r || r->status != 200) return;
+  double finished = 0;
+  for (const char* status : {"completed", "failed", "abandoned"}) {
+    const std::string value =
+        testing::metric_sample(r->body, std::string("video_encoder_jobs_finished_total{status=\"") + status + "\"}");
+    if (value == "absent") return;
+    finished += std::stod(value);
+  }
+  finished_in_metrics_ = finished;
+}
+
 void Instance::sample() {
   if (!process_) return;
   if (auto s = sample_process(pid_)) {
     stats_.add(*s);
+    if (std::chrono::steady_clock::now() >= next_scrape_) {
+      scrape_metrics();
+      next_scrape_ = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    }
     return;
   }
   // Gone, or a zombie: reap it and keep its exit code.
@@ -36,6 +71,7 @@ void Instance::sample() {
 void Instance::kill() {
   if (!process_) return;
   sample();
+  scrape_metrics();
   if (!process_) return;
   process_->kill9();
   process_.reset();
@@ -45,6 +81,7 @@ void Instance::kill() {
 int Instance::stop(std::chrono::seconds grace) {
   if (!process_) return -1;
   sample();
+  scrape_metrics();
   if (!process_) return -1;
   const int code = process_->stop(grace);
   fate_ = code == 0 ? "exit 0" : code == -1 ? "killed by a signal or hung" : "exit " + std::to_string(code);

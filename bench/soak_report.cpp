@@ -54,6 +54,17 @@ void print_figures(const RunFacts& f, const std::vector<std::unique_ptr<Instance
   std::printf("wall        %.1f s from the first publish to the last outcome (publishing took %.1f s)\n",
               f.wall_seconds, f.publish_seconds);
   std::printf("throughput  %.1f jobs/min (%zu settled)\n", per_minute, f.settled);
+  // The same from the services' own /metrics: each instance's video_encoder_jobs_finished_total
+  // at its last scrape, summed (an instance killed mid-run counts what it said before the kill).
+  double finished = 0;
+  bool every_instance = true;
+  for (const auto& i : instances) {
+    every_instance = every_instance && i->finished_in_metrics() >= 0;
+    finished += std::max(i->finished_in_metrics(), 0.0);
+  }
+  std::printf("metrics     %.1f jobs/min (%.0f finished by video_encoder_jobs_finished_total%s)\n",
+              f.wall_seconds > 0 ? 60.0 * finished / f.wall_seconds : 0, finished,
+              every_instance ? "" : "; an instance never answered /metrics");
   std::printf("arrived     %zu results, %zu failure notifications, %zu dead letters; %zu in the %d s quiet period\n",
               f.got.results.size(), f.got.failures.size(), f.got.dead_letters.size(), f.late_messages,
               f.options.quiet_seconds);
