@@ -47,28 +47,32 @@ function timeline(job, events) {
     FINAL_STATUSES.has(job.status) ? null : el('p', { class: 'muted' }, 'in progress, refreshing…'));
 }
 
-async function exists(url) {
+// Whether `url` answers 200; otherwise why not, as "GET <url>: HTTP 404".
+async function probe(url) {
   try {
     const response = await fetch(url, { credentials: 'same-origin', cache: 'no-store' });
-    return response.ok;
-  } catch {
-    return false;
+    return { ok: response.ok, problem: `GET ${url}: HTTP ${response.status}` };
+  } catch (e) {
+    return { ok: false, problem: `GET ${url}: ${e.message}` };
   }
 }
 
 async function outputSection(job) {
   const videoId = job.video.id;
-  const [dash, hls] = await Promise.all([exists(outputUrl(videoId, 'manifest.mpd')),
-    exists(outputUrl(videoId, 'master.m3u8'))]);
+  const [mpd, m3u8] = await Promise.all([probe(outputUrl(videoId, 'manifest.mpd')),
+    probe(outputUrl(videoId, 'master.m3u8'))]);
+  const [dash, hls] = [mpd.ok, m3u8.ok];
   const poster = el('img', { class: 'poster', src: outputUrl(videoId, 'poster.jpg'), alt: 'poster.jpg' });
   const posterBox = el('figure', { class: 'poster-box' }, poster, el('figcaption', { class: 'muted' }, 'poster.jpg'));
   poster.addEventListener('error', () => posterBox.replaceChildren(el('p', { class: 'muted' }, 'no poster.jpg')));
   const renditions = el('div', { class: 'renditions-box' }, el('p', { class: 'muted' }, 'reading manifest.mpd…'));
   if (dash) renditionsTable(outputUrl(videoId, 'manifest.mpd')).then((t) => renditions.replaceChildren(t));
-  else renditions.replaceChildren(el('p', { class: 'muted' }, 'no manifest.mpd (HLS only?)'));
+  else renditions.replaceChildren(el('p', { class: hls ? 'muted' : 'error' }, hls ? 'no manifest.mpd (HLS only)' : mpd.problem));
+  const player = dash || hls ? playerPanel(videoId, { dash, hls })
+    : el('div', { class: 'banner error' }, 'Nothing to play: ', mpd.problem, '; ', m3u8.problem);
   return el('section', { class: 'card output' },
     el('h2', {}, 'Output'),
-    el('div', { class: 'output-grid' }, playerPanel(videoId, { dash, hls }), posterBox),
+    el('div', { class: 'output-grid' }, player, posterBox),
     el('h3', {}, 'Renditions'), renditions);
 }
 

@@ -69,7 +69,7 @@ function statsText(video, engine) {
   return parts.join(' · ');
 }
 
-// The player panel for a completed job's output; `formats` says which manifests exist.
+// The player panel for a completed job's output; `formats` says which manifests exist (one at least).
 export function playerPanel(videoId, formats) {
   const video = el('video', { id: 'player', controls: true, playsinline: true, preload: 'metadata',
     poster: outputUrl(videoId, 'poster.jpg') });
@@ -113,9 +113,7 @@ export function playerPanel(videoId, formats) {
     stats.textContent = current ? statsText(video, current.engine) : '';
   }, 500);
 
-  const preferred = formats.dash && (hasMse() || !formats.hls) ? 'dash' : 'hls';
-  if (formats.dash || formats.hls) start(preferred);
-  else report('neither manifest.mpd nor master.m3u8 could be read');
+  start(formats.dash && (hasMse() || !formats.hls) ? 'dash' : 'hls');
   const links = ['manifest.mpd', 'master.m3u8'].filter((f) => formats[f.endsWith('.mpd') ? 'dash' : 'hls'])
     .map((f) => el('a', { href: outputUrl(videoId, f), target: '_blank', rel: 'noopener' }, f));
   return el('div', { class: 'player-panel' },
