@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "main/http_service.hpp"
 
+#include "adapters/web/console_routes.hpp"
 #include "adapters/web/service_routes.hpp"
 #include "app/job_processor.hpp"
 #include "core/job_request.hpp"
@@ -60,6 +61,7 @@ core::Result<std::unique_ptr<adapters::web::HttpServer>> start_http_service(cons
     return message_id;
   };
   adapters::web::add_service_routes(*http, std::move(endpoints));
+  adapters::web::add_console_routes(*http);
   if (auto ok = http->start(*config.http_address); !ok) return core::fail(ok.error());
   return http;
 }

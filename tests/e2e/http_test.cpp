@@ -340,6 +340,91 @@ TEST_F(Http, ProbesFollowTheBrokerAndTheDatabase) {
   EXPECT_TRUE(eventually([&] { return stack.ready(); }, 90s)) << stack.request("GET", "/readyz").body << "\n" << stack.log();
 }
 
+// The console without a browser (tests/e2e/console_test.cpp drives it in Chromium): pages need the
+// session, the console's files do not and are what web/ holds, and the login form's cookie opens
+// the pages and the API.
+TEST_F(Http, ConsoleServesItsFilesAndTheLoginSetsASessionCookie) {
+  HttpStack& stack = *stack_;
+  ASSERT_TRUE(eventually([&] { return stack.ready(); }, 90s)) << stack.request("GET", "/readyz").body << "\n" << stack.log();
+  httplib::Client client("127.0.0.1", stack.port());
+  client.set_connection_timeout(5);
+  for (const char* path : {"/", "/jobs/00000000-0000-4000-8000-000000000000"}) {
+    const auto r = client.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 303) << path;
+    EXPECT_EQ(r->get_header_value("Location"), "/login") << path;
+  }
+
+  const std::pair<const char*, const char*> files[] = {
+      {"/console/app.js", "text/javascript; charset=utf-8"}, {"/console/style.css", "text/css; charset=utf-8"},
+      {"/console/dash.all.min.js", "text/javascript; charset=utf-8"}, {"/console/hls.min.js", "text/javascript; charset=utf-8"},
+      {"/console/licenses.txt", "text/plain; charset=utf-8"}};
+  for (const auto& [path, type] : files) {
+    const auto r = client.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_EQ(r->status, 200) << path;
+    EXPECT_EQ(r->get_header_value("Content-Type"), type) << path;
+  }
+  const auto dash = client.Get("/console/dash.all.min.js");
+  EXPECT_TRUE(dash->body == ve::testing::read_text(VE_WEB_DIR "/node_modules/dashjs/dist/dash.all.min.js"))
+      << "the embedded dash.js differs from web/node_modules";
+  const auto hls = client.Get("/console/hls.min.js");
+  EXPECT_TRUE(hls->body == ve::testing::read_text(VE_WEB_DIR "/node_modules/hls.js/dist/hls.min.js"));
+  EXPECT_TRUE(client.Get("/console/app.js")->body == ve::testing::read_text(VE_WEB_DIR "/console/app.js"));
+  const std::string licenses = client.Get("/console/licenses.txt")->body;
+  EXPECT_NE(licenses.find("==== dashjs/LICENSE.md ===="), std::string::npos);
+  EXPECT_NE(licenses.find("==== hls.js/LICENSE ===="), std::string::npos);
+  const std::string etag = dash->get_header_value("ETag");
+  ASSERT_FALSE(etag.empty());
+  EXPECT_EQ(client.Get("/console/dash.all.min.js", httplib::Headers{{"If-None-Match", etag}})->status, 304);
+  EXPECT_EQ(client.Get("/console/no-such-file.js")->status, 404);
+  // Only /console/<name> is open: nothing deeper, and no way around the token from there.
+  for (const char* path : {"/console/../api/jobs", "/console/x/../../api/jobs", "/console/a/b"}) {
+    const auto r = client.Get(path);
+    ASSERT_TRUE(r) << path;
+    EXPECT_NE(r->status, 200) << path << " -> " << r->body;
+  }
+
+  const auto form = client.Get("/login");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 200);
+  EXPECT_NE(form->body.find(R"(name="token")"), std::string::npos) << form->body;
+  const auto wrong = client.Post("/login", "token=wrong-token-0123456789abcdef", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_NE(wrong->body.find("Wrong token"), std::string::npos) << wrong->body;
+  EXPECT_FALSE(wrong->has_header("Set-Cookie"));
+  const auto right = client.Post("/login", std::string("token=") + kToken, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(right);
+  EXPECT_EQ(right->status, 303);
+  EXPECT_EQ(right->get_header_value("Location"), "/");
+  const std::string set_cookie = right->get_header_value("Set-Cookie");
+  EXPECT_EQ(set_cookie.rfind("ve_session=", 0), 0u) << set_cookie;
+  for (const char* attribute : {"; HttpOnly", "; SameSite=Strict", "; Path=/"}) {
+    EXPECT_NE(set_cookie.find(attribute), std::string::npos) << set_cookie;
+  }
+  EXPECT_EQ(set_cookie.find(kToken), std::string::npos) << "the cookie holds the token";
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+
+  const httplib::Headers session{{"Cookie", cookie}};
+  const auto page = client.Get("/jobs/00000000-0000-4000-8000-000000000000", session);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(page->body.find(R"(<body data-login="required">)"), std::string::npos) << page->body;
+  EXPECT_NE(page->body.find("/console/app.js"), std::string::npos);
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("default-src 'self'"), std::string::npos);
+  EXPECT_EQ(client.Get("/api/jobs", session)->status, 200);
+  EXPECT_EQ(client.Get("/api/jobs", httplib::Headers{{"Cookie", "ve_session=0123"}})->status, 401);
+
+  const auto out = client.Post("/logout", session, "", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 303);
+  EXPECT_EQ(out->get_header_value("Location"), "/login");
+  EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(stack.log().find(kToken), std::string::npos) << "the token is in the log";
+}
+
 TEST(HttpStartUp, APublicAddressWithoutATokenStopsStartUp) {
   ve::testing::TempDir root;
   ServiceProcess service(VE_BINARY, {"serve"},

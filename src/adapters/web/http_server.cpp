@@ -14,7 +14,13 @@ namespace {
 
 constexpr size_t kMaxBody = 1 << 20;
 
-bool is_open_path(const std::string& path) { return path == "/healthz" || path == "/readyz" || path == "/metrics"; }
+bool is_open_path(const std::string& path) {
+  // /login must answer to be logged in; the console's files (/console/<name>, no deeper) hold no
+  // data, and the login page uses its style.
+  constexpr std::string_view kConsole = "/console/";
+  const bool console_file = path.rfind(kConsole, 0) == 0 && path.find('/', kConsole.size()) == std::string::npos;
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/login" || console_file;
+}
 
 // The console's own pages (and their scripts) may be shown a login form; the API gets JSON.
 bool is_api_path(const std::string& path) { return path.rfind("/api/", 0) == 0 || path.rfind("/outputs/", 0) == 0; }
@@ -48,7 +54,7 @@ HttpServer::HttpServer(std::string token) : token_(std::move(token)), server_(st
   server_->set_payload_max_length(kMaxBody);
   server_->new_task_queue = [] { return new httplib::ThreadPool(4); };
   server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (token_.empty() || is_open_path(req.path) || req.path == "/login") return httplib::Server::HandlerResponse::Unhandled;
+    if (token_.empty() || is_open_path(req.path)) return httplib::Server::HandlerResponse::Unhandled;
     if (authorized(req.get_header_value("Authorization"), req.get_header_value("Cookie"))) {
       return httplib::Server::HandlerResponse::Unhandled;
     }

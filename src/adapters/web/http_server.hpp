@@ -16,9 +16,10 @@ namespace ve::adapters::web {
 
 // serve's HTTP server (cpp-httplib): one listening socket, a small pool of request threads, request
 // bodies limited to 1 MiB. Routes are added to server() before start(). When a token is set, every
-// path except /healthz, /readyz and /metrics needs it, as "Authorization: Bearer <token>" or as the
-// console's session cookie (see session_cookie_value); it is compared in constant time and never
-// logged. Answers 401 otherwise (JSON for /api and /outputs, a redirect to /login for pages).
+// path except /healthz, /readyz, /metrics, /login and the console's static files (/console/...,
+// which hold no data) needs it, as "Authorization: Bearer <token>" or as the console's session
+// cookie (see session_cookie_value); it is compared in constant time and never logged. Answers 401
+// otherwise (JSON for /api and /outputs, a redirect to /login for pages).
 class HttpServer {
  public:
   explicit HttpServer(std::string token);
@@ -36,6 +37,8 @@ class HttpServer {
 
   static constexpr const char* kSessionCookie = "ve_session";
 
+  // Whether a token is configured (the console then asks for it).
+  bool requires_token() const { return !token_.empty(); }
   // Whether `token` matches the configured one (constant time); always true when none is set.
   bool authorized(const std::string& authorization_header, const std::string& cookie_header) const;
   // The console session cookie's value for this token (an HMAC of it, so the cookie never holds
