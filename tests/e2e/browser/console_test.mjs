@@ -142,6 +142,9 @@ async function checkJobPage(page, expect) {
   const result = await poll(() => page.evaluate(() => {
     const video = document.querySelector('video#player');
     const errors = [...document.querySelectorAll('[data-player-errors] li')].map((li) => li.textContent);
+    // A play() made before the player attached its source is aborted by the attach: press play
+    // again, as a viewer would, until it plays.
+    if (video.paused && !video.ended && !errors.length) video.play().catch(() => {});
     if (!video.ended && !errors.length) return null;
     const q = video.getVideoPlaybackQuality();
     return { ended: video.ended, currentTime: video.currentTime, duration: video.duration, errors,
@@ -167,6 +170,7 @@ async function checkHlsToggle(page, expect) {
   const result = await poll(() => page.evaluate(() => {
     const video = document.querySelector('video#player');
     const errors = [...document.querySelectorAll('[data-player-errors] li')].map((li) => li.textContent);
+    if (video.paused && !video.ended && !errors.length) video.play().catch(() => {});
     if (video.currentTime < 1 && !errors.length) return null;
     return { currentTime: video.currentTime, errors, frames: video.getVideoPlaybackQuality().totalVideoFrames };
   }), PLAYBACK_TIMEOUT_MS, 200);
