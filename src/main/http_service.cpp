@@ -23,6 +23,10 @@ void BrokerSlot::set(adapters::amqp::AmqpClient* client) {
   client_ = client;
 }
 
+bool BrokerSlot::connected() {
+  return with([](adapters::amqp::AmqpClient* c) { return c && c->connected(); });
+}
+
 core::Result<std::unique_ptr<adapters::web::HttpServer>> start_http_service(const core::Config& config,
                                                                              ports::JobStore& store,
                                                                              ports::BlobStore& buckets,
@@ -35,8 +39,7 @@ core::Result<std::unique_ptr<adapters::web::HttpServer>> start_http_service(cons
   endpoints.output_bucket = config.output_bucket;
   const std::string broker_address = config.amqp.host + ":" + std::to_string(config.amqp.port);
   endpoints.readiness.push_back({"broker", [&broker, broker_address]() -> core::Status {
-    const bool up = broker.with([](adapters::amqp::AmqpClient* c) { return c && c->connected(); });
-    if (up) return {};
+    if (broker.connected()) return {};
     return core::fail(core::Error::transient("not connected to RabbitMQ at " + broker_address));
   }});
   endpoints.readiness.push_back({"database", [&store] { return store.ping(); }});

@@ -18,6 +18,8 @@ namespace ve::main {
 class BrokerSlot {
  public:
   void set(adapters::amqp::AmqpClient* client);
+  // Whether there is a client and its connection is open right now.
+  bool connected();
   // Runs `use` with the client, or with nullptr when there is none; the client outlives the call.
   template <typename F>
   auto with(F&& use) {

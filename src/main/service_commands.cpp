@@ -101,7 +101,7 @@ int serve(const core::Config& config) {
   std::unique_ptr<adapters::web::HttpServer> http;
   if (config.http_address) {
     auto render_metrics = [&metrics, &broker_slot, &store] {
-      metrics.set_broker_connected(broker_slot.with([](adapters::amqp::AmqpClient* c) { return c && c->connected(); }));
+      metrics.set_broker_connected(broker_slot.connected());
       metrics.set_database_up((*store)->ping().has_value());
       return metrics.render();
     };
