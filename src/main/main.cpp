@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <optional>
+#include <algorithm>
 #include <thread>
 
 #include "adapters/media/dash_packager.hpp"
@@ -60,6 +61,9 @@ int run_package(const PackageArgs& args) {
   options.segment_duration_seconds = args.segment_duration;
   options.verify = args.verify;
   options.formats = *formats;
+  // The inputs encoded at the same time share the cores.
+  const auto at_once = static_cast<unsigned>(std::min<size_t>(args.jobs, std::max<size_t>(1, inputs.size())));
+  options.cores = std::max(1u, std::thread::hardware_concurrency() / at_once);
 
   ve::main::ConsoleProgress progress(stderr, ::isatty(STDERR_FILENO) == 1, names);
   const auto results = ve::app::run_batch(items, packager, options, args.jobs, args.quiet ? nullptr : &progress);

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <algorithm>
 #include <thread>
 
 #include "adapters/amqp/amqp_client.hpp"
@@ -134,6 +135,8 @@ int serve(const core::Config& config) {
   settings.package.renditions = config.renditions;
   settings.package.x264_preset = config.x264_preset;
   settings.package.audio_bitrate = config.audio_bitrate;
+  // The videos encoded at the same time share the cores.
+  settings.package.cores = std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(std::max(1, config.workers)));
   settings.shutdown_grace_seconds = config.shutdown_grace_seconds;
   settings.metrics = &metrics;
   app::DiskReservations disk_space(config.local_storage_path,

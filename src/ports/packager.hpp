@@ -26,8 +26,9 @@ struct PackageOptions {
   core::RenditionsSetting renditions;
   std::string x264_preset = "veryfast";
   int64_t audio_bitrate = 128000;
-  // Encoder threads per rung; 0 lets libx264 choose.
-  int encoder_threads = 0;
+  // Cores this package may keep busy (its share of the machine when several run at once); 0: all of
+  // the machine's. The encoded rungs share them out (core::encoder_threads).
+  unsigned cores = 0;
 };
 
 // One representation of the presentation, as the summary reports it.

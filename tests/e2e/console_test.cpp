@@ -21,18 +21,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using ve::testing::ServiceProcess;
+using ve::testing::eventually;
 
 constexpr const char* kToken = "console-test-token-0123456789";
 constexpr const char* kInputName = "console.mp4";
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return condition();
-}
 
 int status_of(int port, const std::string& path) {
   httplib::Client client("127.0.0.1", port);

@@ -29,18 +29,10 @@ using namespace std::chrono_literals;
 using ve::core::JobStatus;
 using ve::ports::JobRecord;
 using ve::testing::ServiceProcess;
+using ve::testing::eventually;
 
 std::string body(const std::string& resource_id) {
   return nlohmann::json{{"resource_id", resource_id}, {"file_path", "video.mp4"}}.dump();
-}
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return condition();
 }
 
 // A private broker, an S3 server with the input uploaded, and SQLite or PostgreSQL.

@@ -22,18 +22,10 @@ namespace {
 
 using namespace std::chrono_literals;
 using ve::testing::ServiceProcess;
+using ve::testing::eventually;
 using nlohmann::json;
 
 constexpr const char* kToken = "test-token-0123456789abcdef";
-
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 struct Reply {
   int status = 0;  // 0: no answer

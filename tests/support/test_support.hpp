@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <functional>
@@ -73,5 +74,10 @@ std::vector<std::string> list_names(const std::filesystem::path& dir);
 // The value, as written, of the sample `series` (its name and labels as rendered, e.g.
 // `jobs_total{status="completed"}`) in a Prometheus text exposition; "absent" when there is none.
 std::string metric_sample(const std::string& exposition, const std::string& series);
+
+// Asks `condition` every `interval` until it holds or `timeout` passed; one last answer after the
+// deadline.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds interval = std::chrono::milliseconds(100));
 
 }  // namespace ve::testing

@@ -3,11 +3,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <memory>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "adapters/media/audio_transcoder.hpp"
 #include "adapters/media/decoder.hpp"
@@ -16,6 +18,7 @@
 #include "adapters/media/poster.hpp"
 #include "adapters/media/rung_encoder.hpp"
 #include "core/codec_string.hpp"
+#include "core/encoder_threads.hpp"
 #include "core/output_naming.hpp"
 #include "core/picture_filters.hpp"
 #include "core/poster_choice.hpp"
@@ -80,6 +83,12 @@ class VideoLadder {
     planner_.emplace(ticks_of(options_.segment_duration_seconds, frame_tb_));
 
     const core::Rational rate{source.frame_rate.num, source.frame_rate.den};
+    std::vector<int64_t> encoded_pixels;
+    for (const core::PlannedRendition& r : plan) {
+      if (!r.keep_source) encoded_pixels.push_back(int64_t{r.size.width} * r.size.height);
+    }
+    const unsigned cores = options_.cores != 0 ? options_.cores : std::max(1u, std::thread::hardware_concurrency());
+    const std::vector<int> threads = core::encoder_threads(encoded_pixels, cores);
     for (const core::PlannedRendition& r : plan) {
       OutputTrackSpec spec;
       spec.id = rung_id(st.index, r);
@@ -107,7 +116,7 @@ class VideoLadder {
         RungSettings settings;
         settings.rendition = r;
         settings.x264_preset = options_.x264_preset;
-        settings.threads = options_.encoder_threads;
+        settings.threads = threads[rungs_.size()];
         settings.input = upright;
         // Tags: BT.709 after tone mapping; otherwise the source's own.
         settings.primaries = facts.hdr ? AVCOL_PRI_BT709 : st.codecpar->color_primaries;
