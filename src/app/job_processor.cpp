@@ -142,11 +142,13 @@ Disposition JobProcessor::process(const ports::Delivery& delivery, std::stop_tok
   }
   // The job counts in progress under its status from here (advance() moves it) until it returns.
   if (settings_.metrics) settings_.metrics->job_entered(job.status);
+  if (settings_.heartbeats) settings_.heartbeats->started(job.id, core::to_string(job.status));
   struct Done {
     const JobProcessor& p;
     const ports::JobRecord& job;
     ~Done() {
       if (p.settings_.metrics) p.settings_.metrics->job_left(job.status);
+      if (p.settings_.heartbeats) p.settings_.heartbeats->ended(job.id);
       std::lock_guard lock(p.in_flight_mutex_);
       p.in_flight_.erase(job.id);
     }
@@ -221,6 +223,7 @@ core::Status JobProcessor::advance(ports::JobRecord& job, core::JobStatus status
   }
   if (auto ok = store_.record_status(job.id, status, note); !ok) return ok;
   if (settings_.metrics) settings_.metrics->job_moved(job.status, status);
+  if (settings_.heartbeats) settings_.heartbeats->progressed(job.id, core::to_string(status));
   job.status = status;
   job.updated_at = std::chrono::system_clock::now();
   return {};
@@ -270,7 +273,7 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
     return failed;
   };
   const auto upload_started = std::chrono::steady_clock::now();
-  if (auto ok = upload_folder(output, job.video.id, cancel); !ok) return partial(ok);
+  if (auto ok = upload_folder(job.id, output, job.video.id, cancel); !ok) return partial(ok);
   if (settings_.metrics) settings_.metrics->stage_finished(Stage::Upload, elapsed_since(upload_started));
   if (auto ok = advance(job, JobStatus::Finishing, cancel); !ok) return partial(ok);
   if (auto ok = advance(job, JobStatus::Completed, cancel, warnings); !ok) {
@@ -302,6 +305,7 @@ core::Result<ports::PackageSummary> JobProcessor::package(const ports::JobRecord
   EncodeMeter meter(settings_.metrics);  // frames and rate for the metrics, unthrottled
   const ports::ProgressFn progress = [&](const ports::Progress& p) {
     meter.report(p.frames, p.frames_per_second);
+    if (settings_.heartbeats) settings_.heartbeats->progressed(job.id);
     if (auto u = throttle.admit(p.fraction, p.frames_per_second, core::ProgressThrottle::Clock::now())) store(*u);
   };
   auto summary = packager_.package(input, output, options, progress);
@@ -333,7 +337,7 @@ void JobProcessor::remove_uploaded(const std::filesystem::path& folder, const st
   spdlog::info("job {}: removed its partial output under {}/{}", job_id, settings_.output_bucket, prefix);
 }
 
-core::Status JobProcessor::upload_folder(const std::filesystem::path& folder, const std::string& prefix,
+core::Status JobProcessor::upload_folder(const std::string& job_id, const std::filesystem::path& folder, const std::string& prefix,
                                          std::stop_token cancel) const {
   const auto files = files_below(folder);
   std::atomic<size_t> next{0};
@@ -353,8 +357,9 @@ core::Status JobProcessor::upload_folder(const std::filesystem::path& folder, co
         std::lock_guard lock(mutex);
         if (first_error) first_error = ok;
         failed = true;
-      } else if (settings_.metrics) {
-        settings_.metrics->bytes_uploaded(file_bytes(files[i]));
+      } else {
+        if (settings_.metrics) settings_.metrics->bytes_uploaded(file_bytes(files[i]));
+        if (settings_.heartbeats) settings_.heartbeats->progressed(job_id);
       }
     }
   };

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "app/disk_reservations.hpp"
+#include "app/job_heartbeats.hpp"
 #include "app/service_metrics.hpp"
 #include "ports/blob_store.hpp"
 #include "ports/job_source.hpp"
@@ -34,6 +35,9 @@ struct JobSettings {
   // Jobs in progress and finished, stage times, bytes and frames are recorded here; null: no
   // metrics (they must outlive the processor).
   ServiceMetrics* metrics = nullptr;
+  // Each job's start, status changes, encoding progress, uploaded files and end, for the liveness
+  // probe; null: not reported (they must outlive the processor).
+  JobHeartbeats* heartbeats = nullptr;
 };
 
 // What to do with a delivery once it has been handled; decided in one place from the outcome.
@@ -76,7 +80,7 @@ class JobProcessor {
   // Deletes what upload_folder may have stored of `folder` under `prefix` (an attempt that will
   // never complete leaves no partial presentation behind); stops at the first failure, logged.
   void remove_uploaded(const std::filesystem::path& folder, const std::string& prefix, const std::string& job_id) const;
-  core::Status upload_folder(const std::filesystem::path& folder, const std::string& prefix,
+  core::Status upload_folder(const std::string& job_id, const std::filesystem::path& folder, const std::string& prefix,
                              std::stop_token cancel) const;
   Disposition fail_request(const ports::Delivery& delivery, const core::Error& error) const;
   Disposition republish(const ports::Delivery& delivery, const ports::JobRecord& done) const;

@@ -234,6 +234,7 @@ Result<Config> load_config(const Settings& s) {
                   read_int(s, "CONCURRENCY_WORKERS", 1, 256, c.workers),
                   read_int(s, "CONCURRENCY_UPLOAD", 1, 256, c.upload_concurrency),
                   read_int(s, "SHUTDOWN_GRACE_SECONDS", 0, 86400, c.shutdown_grace_seconds),
+                  read_int(s, "STUCK_JOB_SECONDS", 0, 7 * 86400, c.stuck_job_seconds),
                   read_int(s, "LOCAL_STORAGE_MIN_FREE_MB", 0, 1 << 30, c.local_storage_min_free_mb),
                   read_int(s, "RABBITMQ_DEFAULT_PORT", 1, 65535, c.amqp.port),
                   read_name(s, "RABBITMQ_CONSUMER_QUEUE_NAME", c.amqp.queue),
@@ -294,7 +295,7 @@ std::string describe(const Config& c) {
     << " LOCAL_STORAGE_MIN_FREE_MB=" << c.local_storage_min_free_mb << " STORAGE_ROOT=" << c.storage_root.string()
     << " inputBucketName=" << c.input_bucket << " outputBucketName=" << c.output_bucket
     << " CONCURRENCY_WORKERS=" << c.workers << " CONCURRENCY_UPLOAD=" << c.upload_concurrency
-    << " SHUTDOWN_GRACE_SECONDS=" << c.shutdown_grace_seconds
+    << " SHUTDOWN_GRACE_SECONDS=" << c.shutdown_grace_seconds << " STUCK_JOB_SECONDS=" << c.stuck_job_seconds
     << " RABBITMQ=" << masked_amqp_address(c.amqp)
     << " queue=" << c.amqp.queue << " exchange=" << c.amqp.notification_exchange
     << " routing_key=" << c.amqp.routing_key << " dlx=" << c.amqp.dead_letter_exchange

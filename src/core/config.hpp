@@ -80,6 +80,7 @@ struct Config {
   std::string x264_preset = "veryfast";          // X264_PRESET
   int64_t audio_bitrate = 128000;                // AUDIO_BITRATE: 128k
   int shutdown_grace_seconds = 60;               // SHUTDOWN_GRACE_SECONDS: jobs in progress may finish this long after SIGTERM
+  int stuck_job_seconds = 1800;                  // STUCK_JOB_SECONDS: /healthz fails when a job shows no progress this long; 0: never
   // HTTP_ADDR: probes, metrics, the job API and the console; empty disables the server.
   std::optional<HttpAddress> http_address = HttpAddress{"127.0.0.1", 8080};
   // HTTP_TOKEN: required for the API, the console and /outputs when set, and to listen on anything

@@ -31,6 +31,7 @@ core::Result<std::unique_ptr<adapters::web::HttpServer>> start_http_service(cons
                                                                              ports::JobStore& store,
                                                                              ports::BlobStore& buckets,
                                                                              BrokerSlot& broker,
+                                                                             std::function<std::string()> stuck,
                                                                              std::function<std::string()> metrics) {
   auto http = std::make_unique<adapters::web::HttpServer>(config.http_token);
   adapters::web::ServiceEndpoints endpoints;
@@ -49,6 +50,7 @@ core::Result<std::unique_ptr<adapters::web::HttpServer>> start_http_service(cons
   endpoints.readiness.push_back({"output_bucket", [&buckets, bucket = config.output_bucket] {
     return reach_bucket(buckets, bucket);
   }});
+  endpoints.stuck = std::move(stuck);
   endpoints.metrics = std::move(metrics);
   const std::string queue = config.amqp.queue;
   endpoints.submit = [&broker, queue](const std::string& body) -> core::Result<std::string> {

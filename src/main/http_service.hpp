@@ -33,12 +33,14 @@ class BrokerSlot {
 };
 
 // serve's HTTP server with its routes: probes over the broker, the job store and the buckets in
-// `config`, the job API over `store`, metrics from `metrics`. Listening when this returns;
+// `config`, liveness from `stuck` (empty: live; otherwise why not), the job API over `store`, metrics
+// from `metrics`. Listening when this returns;
 // InvalidInput/Internal (nothing listening) when HTTP_ADDR cannot be bound.
 core::Result<std::unique_ptr<adapters::web::HttpServer>> start_http_service(const core::Config& config,
                                                                              ports::JobStore& store,
                                                                              ports::BlobStore& buckets,
                                                                              BrokerSlot& broker,
+                                                                             std::function<std::string()> stuck,
                                                                              std::function<std::string()> metrics);
 
 }  // namespace ve::main

@@ -99,6 +99,7 @@ int serve(const core::Config& config) {
   // shutdown; the server stops last.
   BrokerSlot broker_slot;
   app::ServiceMetrics metrics(VE_VERSION);
+  app::JobHeartbeats heartbeats(std::chrono::seconds(config.stuck_job_seconds));
   std::unique_ptr<adapters::web::HttpServer> http;
   if (config.http_address) {
     auto render_metrics = [&metrics, &broker_slot, &store] {
@@ -106,7 +107,8 @@ int serve(const core::Config& config) {
       metrics.set_database_up((*store)->ping().has_value());
       return metrics.render();
     };
-    auto started = start_http_service(config, **store, *(*blobs)->router, broker_slot, render_metrics);
+    auto started = start_http_service(config, **store, *(*blobs)->router, broker_slot,
+                                      [&heartbeats] { return heartbeats.stuck(); }, render_metrics);
     if (!started) return fail_with(started.error());
     http = std::move(*started);
   }
@@ -139,6 +141,7 @@ int serve(const core::Config& config) {
   settings.package.cores = std::max(1u, std::thread::hardware_concurrency() / static_cast<unsigned>(std::max(1, config.workers)));
   settings.shutdown_grace_seconds = config.shutdown_grace_seconds;
   settings.metrics = &metrics;
+  settings.heartbeats = &heartbeats;
   app::DiskReservations disk_space(config.local_storage_path,
                                    static_cast<uint64_t>(config.local_storage_min_free_mb) << 20,
                                    adapters::fs::free_bytes);

@@ -7,6 +7,7 @@
 // A job is caught mid-way by holding the S3 server's object downloads (S3Server::hold_downloads):
 // the service has recorded DOWNLOADING and waits for bytes until the test lets them go.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
@@ -148,19 +149,41 @@ class Stack {
   std::unique_ptr<ve::testing::BrokerProbe> probe_;
 };
 
+// GET `path` from a service's HTTP server on 127.0.0.1:`port`: status (0 when no answer) and body.
+std::pair<int, std::string> http_get(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(10);
+  auto r = client.Get(path);
+  return r ? std::pair{r->status, r->body} : std::pair{0, std::string()};
+}
+
 std::vector<std::string> job_ids(const std::vector<nlohmann::json>& results) {
   std::vector<std::string> ids;
   for (const auto& r : results) ids.push_back(r.value("job_id", "(failure: " + r.dump() + ")"));
   return ids;
 }
 
+// Also the liveness probe: a job whose download shows no progress for STUCK_JOB_SECONDS makes
+// /healthz answer 503 naming it, and 200 again once the job moves on.
 TEST(Faults, SigtermLetsTheJobInProgressFinishAndTakesNoNewMessage) {
   Stack stack(false);
   stack.s3().hold_downloads(true);
-  auto service = stack.start("a", {{"CONCURRENCY_WORKERS", "2"}, {"SHUTDOWN_GRACE_SECONDS", "60"}});
+  const int port = ve::testing::free_local_port();
+  auto service = stack.start("a", {{"CONCURRENCY_WORKERS", "2"},
+                                   {"SHUTDOWN_GRACE_SECONDS", "60"},
+                                   {"STUCK_JOB_SECONDS", "2"},
+                                   {"HTTP_ADDR", "127.0.0.1:" + std::to_string(port)}});
   stack.wait_consumers(1, *service);
+  EXPECT_EQ(http_get(port, "/healthz").first, 200) << service->log();
   stack.probe().publish("", "videos", body("in-progress"), "m-1");
   stack.wait_job_in(JobStatus::Downloading, *service);
+  std::pair<int, std::string> health;
+  EXPECT_TRUE(eventually([&] { return (health = http_get(port, "/healthz")).first == 503; }, 20s)) << health.second;
+  const auto stuck = nlohmann::json::parse(health.second, nullptr, false);
+  EXPECT_EQ(stuck.value("status", ""), "stuck") << health.second;
+  EXPECT_NE(stuck.value("error", "").find("has shown no progress for"), std::string::npos) << health.second;
+  EXPECT_NE(stuck.value("error", "").find("(DOWNLOADING; limit 2 s)"), std::string::npos) << health.second;
 
   service->signal(SIGTERM);
   ASSERT_TRUE(eventually([&] { return stack.probe().consumer_count("videos") == 0u; }, 10s))
@@ -171,6 +194,8 @@ TEST(Faults, SigtermLetsTheJobInProgressFinishAndTakesNoNewMessage) {
   EXPECT_TRUE(service->running()) << "exited without waiting for its job\n" << service->log();
 
   stack.s3().hold_downloads(false);
+  // Live again once the download is done and the job encodes (the server answers until the end).
+  EXPECT_TRUE(eventually([&] { return (health = http_get(port, "/healthz")).first == 200; }, 30s)) << health.second;
   EXPECT_EQ(service->wait_exit(60s), 0) << service->log();
   const auto results = stack.results(1);
   ASSERT_EQ(results.size(), 1u) << service->log();

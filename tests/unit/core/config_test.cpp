@@ -86,6 +86,17 @@ TEST(Config, WrongValuesNameTheVariable) {
   EXPECT_NE(message({{"outputBucketName", "../up"}}).find("outputBucketName"), std::string::npos);
 }
 
+TEST(Config, StuckJobSeconds) {
+  EXPECT_EQ(load_config({})->stuck_job_seconds, 1800);
+  EXPECT_EQ(load_config({{"STUCK_JOB_SECONDS", "0"}})->stuck_job_seconds, 0);  // the check is off
+  EXPECT_EQ(load_config({{"STUCK_JOB_SECONDS", "90"}})->stuck_job_seconds, 90);
+  for (const char* bad : {"-1", "soon", "700000"}) {
+    auto c = load_config({{"STUCK_JOB_SECONDS", bad}});
+    ASSERT_FALSE(c) << bad;
+    EXPECT_NE(c.error().message.find("STUCK_JOB_SECONDS"), std::string::npos) << c.error().message;
+  }
+}
+
 TEST(Config, LocalStorageMinFreeMb) {
   EXPECT_EQ(load_config({})->local_storage_min_free_mb, 256);
   EXPECT_EQ(load_config({{"LOCAL_STORAGE_MIN_FREE_MB", "0"}})->local_storage_min_free_mb, 0);
