@@ -405,7 +405,7 @@ duration_of() { probe -show_entries format=duration -of default=nw=1:nk=1 "$1"; 
 # check_video FILE W H: size, SAR, profile, frames, and the IDR frames (decoded key frames only:
 # -skip_frame nokey; key_frame=1 and pict_type=I) against the segment boundaries 0, 4, 8, ...
 check_video() {
-  local f=$1 w=$2 h=$3 info keys first dur missing="" extra="" ok=1 t k n
+  local f=$1 w=$2 h=$3 info keys first last dur missing="" extra="" ok=1 t k n
   IFS=, read -r info < <(probe -select_streams v:0 -count_packets \
     -show_entries stream=width,height,sample_aspect_ratio,profile,nb_read_packets -of csv=p=0 "$f")
   IFS=, read -r profile fw fh fsar nframes <<<"$info"
@@ -414,8 +414,12 @@ check_video() {
     -of csv=p=0 "$f" | awk -F, '$1 == 1 && $3 == "I" {print $2}')
   first=$(head -n 1 <<<"$keys")
   [[ -n $first ]] || first=0
-  # Expected boundaries k*4 < duration (relative to the first frame), each within half a frame.
-  n=$(calc "int(($dur - 0.001) / $SEGMENT_SECONDS) + 1")
+  # Expected boundaries: k*4 at or before the last frame, relative to the first frame, each within
+  # half a frame. Not from the file's duration: for fMP4 with negative composition offsets (trun
+  # version 1, as ours) libavformat moves every pts later by the largest negative offset (its
+  # dts_shift; browsers do not), which lengthens the reported duration by that much.
+  last=$(probe -select_streams v:0 -show_entries packet=pts_time -of csv=p=0 "$f" | sort -g | tail -n 1)
+  n=$(calc "int(($last - $first + 0.02) / $SEGMENT_SECONDS) + 1")
   for ((k = 0; k < n; k++)); do
     t=$((k * SEGMENT_SECONDS))
     awk -v t="$t" -v f="$first" '{if (($1 - f - t)^2 < 0.0004) found=1} END {exit !found}' <<<"$keys" || { missing+=" $t"; ok=0; }
