@@ -13,6 +13,7 @@
 #include <set>
 #include <thread>
 
+#include "support/bad_messages.hpp"
 #include "support/postgres_fixture.hpp"
 #include "support/rabbitmq_fixture.hpp"
 #include "support/service_process.hpp"
@@ -120,15 +121,21 @@ TEST_F(Http, JobApiListsPagesShowsAndSubmitsBehindTheToken) {
   EXPECT_EQ(stack.request("GET", "/api/jobs", "wrong-token-0123456789abcdef").status, 401);
   EXPECT_EQ(stack.request("POST", "/api/jobs", "", R"({"resource_id":"x","file_path":"video.mp4"})").status, 401);
 
-  // Bad bodies are refused as a queued message would be, and nothing is published.
-  const std::vector<std::string> bad_bodies = {
-      "", "not json", "[]", R"({"resource_id":"x"})", R"({"file_path":"video.mp4"})",
-      R"({"resource_id":"x","file_path":"../escape.mp4"})", R"({"resource_id":"x","file_path":"/etc/passwd"})",
-      R"({"resource_id":7,"file_path":"video.mp4"})"};
-  for (const auto& body : bad_bodies) {
-    const auto r = stack.request("POST", "/api/jobs", kToken, body);
-    EXPECT_EQ(r.status, 400) << body << " -> " << r.body;
-    EXPECT_FALSE(r.parsed().value("error", "").empty()) << body << " -> " << r.body;
+  // The queue's corpus of bad messages (tests/support/bad_messages.cpp) is refused with the reason
+  // a queued message gets; a body over the HTTP limit (1 MiB) gets 413; nothing is published.
+  for (const auto& m : ve::testing::invalid_job_messages()) {
+    const auto r = stack.request("POST", "/api/jobs", kToken, m.body);
+    if (m.body.size() > (1u << 20)) {
+      EXPECT_EQ(r.status, 413) << m.name << " -> " << r.body;
+      continue;
+    }
+    EXPECT_EQ(r.status, 400) << m.name << " -> " << r.body;
+    EXPECT_EQ(r.parsed().value("error", ""), "not submitted: " + m.error) << m.name << " -> " << r.body;
+  }
+  for (const auto& p : ve::testing::refused_file_paths()) {
+    const auto r = stack.request("POST", "/api/jobs", kToken, json{{"resource_id", "x"}, {"file_path", p.file_path}}.dump());
+    EXPECT_EQ(r.status, 400) << p.file_path << " -> " << r.body;
+    EXPECT_EQ(r.parsed().value("error", ""), "not submitted: " + p.error) << p.file_path << " -> " << r.body;
   }
   EXPECT_EQ(stack.request("POST", "/api/jobs", kToken, std::string(2 << 20, ' ')).status, 413);
   EXPECT_EQ(stack.probe().message_count("videos").value_or(99), 0u);
