@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // serve's HTTP server from the outside: probes that follow the broker and the database, the job API
-// (list, page, show, submit) behind a token, and the refusal to listen publicly without one. A real
-// service process, a private RabbitMQ and PostgreSQL or SQLite, local buckets; requests made with
-// cpp-httplib's client.
+// (list, page, show, submit) behind a token, /outputs from local and S3 buckets, and the refusal to
+// listen publicly without one. A real service process, a private RabbitMQ and PostgreSQL or SQLite,
+// local buckets or the S3-compatible test server; requests made with cpp-httplib's client.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -13,9 +13,11 @@
 #include <set>
 #include <thread>
 
+#include "adapters/blob/s3_blob_store.hpp"
 #include "support/bad_messages.hpp"
 #include "support/postgres_fixture.hpp"
 #include "support/rabbitmq_fixture.hpp"
+#include "support/s3_fixture.hpp"
 #include "support/service_process.hpp"
 #include "support/test_support.hpp"
 
@@ -422,6 +424,64 @@ TEST_F(Http, ConsoleServesItsFilesAndTheLoginSetsASessionCookie) {
   EXPECT_EQ(out->get_header_value("Location"), "/login");
   EXPECT_NE(out->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(stack.log().find(kToken), std::string::npos) << "the token is in the log";
+}
+
+// /outputs over the S3 backend: the service uploads a job's presentation to the S3-compatible test
+// server (SigV4-checking proxy in front), and /outputs serves it back byte for byte as an
+// independent S3 client reads the bucket, whole and by ranges.
+TEST(HttpOnS3, OutputsAreStreamedFromTheS3BucketWithRanges) {
+  ve::testing::S3Server s3(std::vector<std::string>{"in-bucket", "out-bucket"});
+  const auto settings = s3.settings();
+  ve::adapters::blob::S3BlobStore bucket(settings);
+  ASSERT_TRUE(bucket.upload(ve::testing::shared_media("video.mp4"), "in-bucket", "uploads/video.mp4"));
+  HttpStack stack(false, {{"HTTP_TOKEN", kToken},
+                          {"inputBucketName", "s3://in-bucket/uploads"},
+                          {"outputBucketName", "s3://out-bucket/dash"},
+                          {"S3_ENDPOINT", settings.endpoint},
+                          {"S3_REGION", settings.region},
+                          {"S3_ACCESS_KEY_ID", settings.access_key_id},
+                          {"S3_SECRET_ACCESS_KEY", settings.secret_access_key},
+                          {"S3_FORCE_PATH_STYLE", "true"}});
+  ASSERT_TRUE(eventually([&] { return stack.ready(); }, 90s)) << stack.request("GET", "/readyz").body << "\n" << stack.log();
+  const auto submitted = stack.request("POST", "/api/jobs", kToken, R"({"resource_id":"on-s3","file_path":"video.mp4"})");
+  ASSERT_EQ(submitted.status, 202) << submitted.body;
+  json done;
+  ASSERT_TRUE(eventually([&] {
+    done = stack.request("GET", "/api/jobs?status=COMPLETED", kToken).parsed();
+    return done.is_object() && done["jobs"].size() == 1;
+  }, 120s)) << stack.log();
+  const std::string video = done["jobs"][0]["video"]["id"];
+
+  const auto keys = bucket.list("out-bucket", "dash/" + video + "/");
+  ASSERT_TRUE(keys) << keys.error().message;
+  ASSERT_GE(keys->size(), 4u);  // manifest, playlists, init and segments
+  ve::testing::TempDir scratch;
+  std::string largest_key, largest;
+  for (const auto& key : *keys) {
+    const auto copy = scratch / "object";
+    ASSERT_TRUE(bucket.download("out-bucket", key, copy)) << key;
+    const std::string bytes = file_bytes(copy);
+    const std::string file = key.substr(("dash/" + video + "/").size());
+    const auto served = stack.request("GET", "/outputs/" + video + "/" + file, kToken);
+    EXPECT_EQ(served.status, 200) << file;
+    EXPECT_TRUE(served.body == bytes) << file << ": " << served.body.size() << " bytes, the bucket holds " << bytes.size();
+    if (bytes.size() > largest.size()) {
+      largest_key = file;
+      largest = bytes;
+    }
+  }
+  EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/manifest.mpd", kToken).content_type, "application/dash+xml");
+  // A range across two of the store's 512 KiB reads of the largest file, and one past its end.
+  ASSERT_GT(largest.size(), 600u * 1024) << largest_key;
+  const size_t from = 500 * 1024, to = 600 * 1024 + 7;
+  const auto part = stack.request("GET", "/outputs/" + video + "/" + largest_key, kToken, "",
+                                  {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to)}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_EQ(part.content_range, "bytes " + std::to_string(from) + "-" + std::to_string(to) + "/" + std::to_string(largest.size()));
+  EXPECT_TRUE(part.body == largest.substr(from, to - from + 1)) << part.body.size() << " bytes";
+  EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/" + largest_key, kToken, "",
+                          {{"Range", "bytes=" + std::to_string(largest.size() + 10) + "-"}}).status, 416);
+  EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/missing.m4s", kToken).status, 404);
 }
 
 TEST(HttpStartUp, APublicAddressWithoutATokenStopsStartUp) {
