@@ -29,6 +29,12 @@ std::vector<std::filesystem::path> files_below(const std::filesystem::path& fold
   return files;
 }
 
+// The object key of `file` below the job's prefix (<video id>/): its path relative to the
+// presentation folder, '/'-separated; GET /outputs/<video id>/<key> serves it.
+std::string relative_key(const std::filesystem::path& file, const std::filesystem::path& folder) {
+  return std::filesystem::relative(file, folder).generic_string();
+}
+
 // For the metrics: a file's size (0 when it cannot be read), the time since `start`.
 uint64_t file_bytes(const std::filesystem::path& file) {
   std::error_code error;
@@ -273,8 +279,11 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
     return failed;
   };
   const auto upload_started = std::chrono::steady_clock::now();
-  if (auto ok = upload_folder(job.id, output, job.video.id, cancel); !ok) return partial(ok);
+  auto uploaded = upload_folder(job.id, output, job.video.id, cancel);
+  if (!uploaded) return partial(core::fail(uploaded.error()));
   if (settings_.metrics) settings_.metrics->stage_finished(Stage::Upload, elapsed_since(upload_started));
+  // Before FINISHING, so every COMPLETED job lists its files (GET /api/jobs/<id>).
+  if (auto ok = store_.record_outputs(job.id, *uploaded); !ok) return partial(ok);
   if (auto ok = advance(job, JobStatus::Finishing, cancel); !ok) return partial(ok);
   if (auto ok = advance(job, JobStatus::Completed, cancel, warnings); !ok) {
     return ok.error().kind == core::ErrorKind::Conflict ? partial(ok) : ok;
@@ -327,7 +336,7 @@ void JobProcessor::remove_uploaded(const std::filesystem::path& folder, const st
                                    const std::string& job_id) const {
   const auto files = files_below(folder);
   for (size_t i = 0; i < files.size(); ++i) {
-    const std::string key = prefix + "/" + std::filesystem::relative(files[i], folder).generic_string();
+    const std::string key = prefix + "/" + relative_key(files[i], folder);
     if (auto ok = blobs_.remove(settings_.output_bucket, key); !ok) {
       spdlog::warn("job {}: cannot remove its partial output, {} object(s) may stay under {}/{}: {}", job_id,
                    files.size() - i, settings_.output_bucket, prefix, ok.error().message);
@@ -337,28 +346,40 @@ void JobProcessor::remove_uploaded(const std::filesystem::path& folder, const st
   spdlog::info("job {}: removed its partial output under {}/{}", job_id, settings_.output_bucket, prefix);
 }
 
-core::Status JobProcessor::upload_folder(const std::string& job_id, const std::filesystem::path& folder, const std::string& prefix,
-                                         std::stop_token cancel) const {
+core::Result<std::vector<ports::OutputFile>> JobProcessor::upload_folder(const std::string& job_id,
+                                                                         const std::filesystem::path& folder,
+                                                                         const std::string& prefix,
+                                                                         std::stop_token cancel) const {
   const auto files = files_below(folder);
+  std::vector<ports::OutputFile> uploaded(files.size());  // slot i written only by the thread that uploads file i
   std::atomic<size_t> next{0};
   std::mutex mutex;
   core::Status first_error;
   std::atomic<bool> failed{false};
+  auto give_up = [&](core::Status error) {
+    std::lock_guard lock(mutex);
+    if (first_error) first_error = std::move(error);
+    failed = true;
+  };
   auto work = [&] {
     for (size_t i = next.fetch_add(1); i < files.size() && !failed; i = next.fetch_add(1)) {
       if (cancel.stop_requested()) {
-        std::lock_guard lock(mutex);
-        if (first_error) first_error = core::fail(core::Error::transient("upload cancelled: the service is shutting down"));
-        failed = true;
+        give_up(core::fail(core::Error::transient("upload cancelled: the service is shutting down")));
         break;
       }
-      const std::string key = prefix + "/" + std::filesystem::relative(files[i], folder).generic_string();
-      if (auto ok = blobs_.upload(files[i], settings_.output_bucket, key); !ok) {
-        std::lock_guard lock(mutex);
-        if (first_error) first_error = ok;
-        failed = true;
+      // Measured before the upload: the size recorded is that of the bytes sent.
+      std::error_code error;
+      const uint64_t bytes = std::filesystem::file_size(files[i], error);
+      if (error) {
+        give_up(core::fail(core::Error::internal("cannot read the size of " + files[i].string() + ": " + error.message())));
+        break;
+      }
+      const std::string path = relative_key(files[i], folder);
+      if (auto ok = blobs_.upload(files[i], settings_.output_bucket, prefix + "/" + path); !ok) {
+        give_up(ok);
       } else {
-        if (settings_.metrics) settings_.metrics->bytes_uploaded(file_bytes(files[i]));
+        uploaded[i] = {path, bytes};
+        if (settings_.metrics) settings_.metrics->bytes_uploaded(bytes);
         if (settings_.heartbeats) settings_.heartbeats->progressed(job_id);
       }
     }
@@ -368,7 +389,8 @@ core::Status JobProcessor::upload_folder(const std::string& job_id, const std::f
     std::vector<std::jthread> pool;
     for (size_t t = 0; t < threads; ++t) pool.emplace_back(work);
   }
-  return first_error;
+  if (!first_error) return core::fail(first_error.error());
+  return uploaded;
 }
 
 }  // namespace ve::app

@@ -50,12 +50,13 @@ enum class Disposition {
 const char* to_string(Disposition d);
 
 // Runs one job end to end: validate the message, record the job, download, package, upload,
-// record and publish the result. While packaging, the job's progress is stored (throttled); the
-// packager's warnings are logged and kept as the note of the COMPLETED event. A redelivered message whose job already COMPLETED gets that job's
-// stored result published again instead of a second job; its unfinished earlier attempts are
-// recorded ABANDONED. Every status change is stored. Holds no mutable state: one
-// instance serves all workers at once (the ports are thread-safe); it only keeps the ids of the
-// jobs in progress.
+// record the uploaded files with their sizes (JobStore::record_outputs), record and publish the
+// result. While packaging, the job's progress is stored (throttled); the packager's warnings are
+// logged and kept as the note of the COMPLETED event. A redelivered message whose job already
+// COMPLETED gets that job's stored result published again instead of a second job; its unfinished
+// earlier attempts are recorded ABANDONED. Every status change is stored. Holds no mutable state:
+// one instance serves all workers at once (the ports are thread-safe); it only keeps the ids of
+// the jobs in progress.
 class JobProcessor {
  public:
   JobProcessor(ports::JobStore& store, ports::BlobStore& blobs, ports::Packager& packager,
@@ -80,8 +81,10 @@ class JobProcessor {
   // Deletes what upload_folder may have stored of `folder` under `prefix` (an attempt that will
   // never complete leaves no partial presentation behind); stops at the first failure, logged.
   void remove_uploaded(const std::filesystem::path& folder, const std::string& prefix, const std::string& job_id) const;
-  core::Status upload_folder(const std::string& job_id, const std::filesystem::path& folder, const std::string& prefix,
-                             std::stop_token cancel) const;
+  // Uploads every file below `folder` to <output bucket>/<prefix>/<its relative path>; the files
+  // uploaded with their paths relative to `folder` and sizes, or the first error.
+  core::Result<std::vector<ports::OutputFile>> upload_folder(const std::string& job_id, const std::filesystem::path& folder,
+                                                             const std::string& prefix, std::stop_token cancel) const;
   Disposition fail_request(const ports::Delivery& delivery, const core::Error& error) const;
   Disposition republish(const ports::Delivery& delivery, const ports::JobRecord& done) const;
 

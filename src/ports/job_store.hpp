@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,15 @@ struct JobEvent {
   // What record_status was told with the change: the reason of FAILED and ABANDONED, the warnings
   // of a COMPLETED job (e.g. damaged packets concealed); empty otherwise.
   std::string note;
+};
+
+// One file of a job's uploaded presentation: its path relative to the job's output folder
+// (<output bucket>/<video id>/, '/'-separated, e.g. "video/360p/seg-00001.m4s"; what
+// GET /outputs/<video id>/<path> serves) and its size.
+struct OutputFile {
+  std::string path;
+  std::uint64_t bytes = 0;
+  bool operator==(const OutputFile&) const = default;
 };
 
 // Which jobs list_jobs returns: newest first, optionally one status, at most `limit` (0: all),
@@ -102,6 +112,14 @@ class JobStore {
 
   // A job's status changes, oldest first.
   virtual core::Result<std::vector<JobEvent>> job_events(const std::string& job_id) = 0;
+
+  // Replaces the list of the job's output files with `files`, atomically. NotFound for an unknown
+  // job; InvalidInput (nothing changed) for an empty or repeated path.
+  virtual core::Status record_outputs(const std::string& job_id, const std::vector<OutputFile>& files) = 0;
+
+  // The job's output files, sorted by path (byte order); empty when none were recorded. NotFound for
+  // an unknown job.
+  virtual core::Result<std::vector<OutputFile>> job_outputs(const std::string& job_id) = 0;
 };
 
 }  // namespace ve::ports

@@ -7,6 +7,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
@@ -14,9 +15,8 @@
 #include <thread>
 
 #include "adapters/blob/s3_blob_store.hpp"
+#include "http_stack.hpp"
 #include "support/bad_messages.hpp"
-#include "support/postgres_fixture.hpp"
-#include "support/rabbitmq_fixture.hpp"
 #include "support/s3_fixture.hpp"
 #include "support/service_process.hpp"
 #include "support/test_support.hpp"
@@ -27,73 +27,10 @@ using namespace std::chrono_literals;
 using ve::testing::ServiceProcess;
 using ve::testing::eventually;
 using nlohmann::json;
+using ve::testing::HttpStack;
+using ve::testing::Reply;
 
 constexpr const char* kToken = "test-token-0123456789abcdef";
-
-struct Reply {
-  int status = 0;  // 0: no answer
-  std::string body;
-  std::string content_type;
-  std::string content_range;
-  json parsed() const { return json::parse(body, nullptr, false); }
-};
-
-// A service with its HTTP server on a free loopback port, a broker, SQLite or PostgreSQL, and local
-// buckets holding video.mp4.
-class HttpStack {
- public:
-  explicit HttpStack(bool postgres, std::map<std::string, std::string> extra = {})
-      : broker_(ve::testing::RabbitMqNode::start_new()), port_(ve::testing::free_local_port()) {
-    if (postgres) postgres_ = std::make_unique<ve::testing::PostgresCluster>();
-    std::filesystem::create_directories(root_ / "buckets" / "videos-input");
-    std::filesystem::copy_file(ve::testing::shared_media("video.mp4"), root_ / "buckets" / "videos-input" / "video.mp4");
-    std::map<std::string, std::string> env = {
-        {"DB_TYPE", postgres ? "postgres" : "sqlite3"},
-        {"DSN", postgres ? postgres_->dsn() : (root_ / "jobs.db").string()},
-        {"localStoragePath", (root_ / "work").string()},
-        {"STORAGE_ROOT", (root_ / "buckets").string()},
-        {"RENDITIONS", "source"},
-        {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
-        {"RABBITMQ_DEFAULT_PORT", std::to_string(broker_->port())},
-        {"HTTP_ADDR", "127.0.0.1:" + std::to_string(port_)}};
-    for (const auto& [k, v] : extra) env[k] = v;
-    service_ = std::make_unique<ServiceProcess>(VE_BINARY, std::vector<std::string>{"serve"}, env, root_.path(),
-                                                root_ / "service.log");
-  }
-
-  Reply request(const std::string& method, const std::string& path, const std::string& token = "",
-                const std::string& body = "", httplib::Headers headers = {}) {
-    httplib::Client client("127.0.0.1", port_);
-    client.set_connection_timeout(5);
-    client.set_read_timeout(10);
-    if (!token.empty()) headers.emplace("Authorization", "Bearer " + token);
-    httplib::Result r = method == "POST" ? client.Post(path, headers, body, "application/json") : client.Get(path, headers);
-    if (!r) return {};
-    return {r->status, r->body, r->get_header_value("Content-Type"), r->get_header_value("Content-Range")};
-  }
-
-  bool ready() { return request("GET", "/readyz").status == 200; }
-
-  int port() const { return port_; }
-  ve::testing::RabbitMqNode& broker() { return *broker_; }
-  ve::testing::PostgresCluster& postgres() { return *postgres_; }
-  ve::testing::BrokerProbe& probe() {
-    if (!probe_) probe_ = std::make_unique<ve::testing::BrokerProbe>(broker_->settings());
-    return *probe_;
-  }
-  void drop_probe() { probe_.reset(); }
-  std::string log() const { return service_->log(); }
-  ServiceProcess& service() { return *service_; }
-  std::filesystem::path output_folder(const std::string& video_id) const { return root_ / "buckets" / "videos-output" / video_id; }
-
- private:
-  ve::testing::TempDir root_;
-  std::unique_ptr<ve::testing::RabbitMqNode> broker_;
-  std::unique_ptr<ve::testing::PostgresCluster> postgres_;
-  std::unique_ptr<ve::testing::BrokerProbe> probe_;
-  int port_;
-  std::unique_ptr<ServiceProcess> service_;
-};
 
 // One service for the suite (the suite runs as one process): starting a broker and a database
 // takes most of a test's time. The job API runs first; the probe test stops and restarts the
@@ -250,6 +187,55 @@ TEST_F(Http, OutputsAreStreamedWithRangesAndNothingElseIsRead) {
     EXPECT_EQ(r.body.find("SQLite"), std::string::npos) << path;
     EXPECT_EQ(r.body.find("root:"), std::string::npos) << path;
   }
+}
+
+// Each regular file below `folder` by its '/'-separated path relative to it, with its size.
+std::map<std::string, uint64_t> files_below(const std::filesystem::path& folder) {
+  std::map<std::string, uint64_t> files;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(folder)) {
+    if (entry.is_regular_file()) files[std::filesystem::relative(entry.path(), folder).generic_string()] = entry.file_size();
+  }
+  return files;
+}
+
+// The job's files as GET /api/jobs/<id> lists them (path -> bytes), after checking each entry's url,
+// that the url serves exactly `bytes` bytes, the order (by path) and output_bytes (their total).
+std::map<std::string, uint64_t> listed_outputs(HttpStack& stack, const std::string& job_id) {
+  const auto detail = stack.request("GET", "/api/jobs/" + job_id, kToken).parsed();
+  const std::string video = detail["job"]["video"]["id"];
+  std::map<std::string, uint64_t> listed;
+  std::vector<std::string> order;
+  uint64_t total = 0;
+  for (const auto& f : detail["outputs"]) {
+    const std::string path = f["path"];
+    const uint64_t bytes = f["bytes"];
+    listed[path] = bytes;
+    order.push_back(path);
+    total += bytes;
+    EXPECT_EQ(f["url"], "/outputs/" + video + "/" + path);
+    const auto served = stack.request("GET", f["url"], kToken);
+    EXPECT_EQ(served.status, 200) << path;
+    EXPECT_EQ(served.body.size(), bytes) << path;
+  }
+  EXPECT_TRUE(std::is_sorted(order.begin(), order.end())) << detail["outputs"].dump();
+  EXPECT_EQ(detail["output_bytes"], total) << detail.dump();
+  return listed;
+}
+
+// The job API lists a completed job's files: exactly those in its output folder, with their sizes.
+TEST_F(Http, JobDetailListsTheOutputFilesWithTheirSizes) {
+  HttpStack& stack = *stack_;
+  const auto jobs = stack.request("GET", "/api/jobs?status=COMPLETED&limit=1", kToken).parsed();
+  ASSERT_EQ(jobs["jobs"].size(), 1u) << "run after the job API test";
+  const auto listed = listed_outputs(stack, jobs["jobs"][0]["id"]);
+  EXPECT_EQ(listed, files_below(stack.output_folder(jobs["jobs"][0]["video"]["id"])));
+  for (const char* name : {"manifest.mpd", "master.m3u8"}) EXPECT_TRUE(listed.contains(name)) << name;
+  const auto has = [&](const std::string& prefix, const std::string& suffix) {
+    return std::any_of(listed.begin(), listed.end(), [&](const auto& file) {
+      return file.first.starts_with(prefix) && file.first.ends_with(suffix);
+    });
+  };
+  EXPECT_TRUE(has("init-", ".mp4") && has("seg-", ".m4s")) << "no init or media segment listed";
 }
 
 // A Prometheus server on loopback scraping the service every second, with its data in `dir`.
@@ -455,6 +441,13 @@ TEST(HttpOnS3, OutputsAreStreamedFromTheS3BucketWithRanges) {
   const auto keys = bucket.list("out-bucket", "dash/" + video + "/");
   ASSERT_TRUE(keys) << keys.error().message;
   ASSERT_GE(keys->size(), 4u);  // manifest, playlists, init and segments
+  // The job API lists each object by its key below the job's folder (the bucket's prefix and
+  // video id left out), with its size.
+  std::set<std::string> in_bucket;
+  for (const auto& key : *keys) in_bucket.insert(key.substr(("dash/" + video + "/").size()));
+  std::set<std::string> listed;
+  for (const auto& [path, bytes] : listed_outputs(stack, done["jobs"][0]["id"])) listed.insert(path);
+  EXPECT_EQ(listed, in_bucket);
   ve::testing::TempDir scratch;
   std::string largest_key, largest;
   for (const auto& key : *keys) {

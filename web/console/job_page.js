@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 // One job: its status and progress, every status change, and once COMPLETED its output: renditions
-// (read from manifest.mpd), poster and a player. Refreshed every REFRESH_MS until the job is final.
+// (read from manifest.mpd), poster, a player and the uploaded files with their sizes (job API). Refreshed every REFRESH_MS until the job is final.
 import { playerPanel } from './player.js';
 import { renditionsTable } from './renditions.js';
-import { api, badge, el, every, FINAL_STATUSES, formatDuration, formatTime, jobDuration, outputUrl, progressBar,
-  REFRESH_MS, secondsBetween } from './util.js';
+import { api, badge, el, every, FINAL_STATUSES, formatBytes, formatDuration, formatTime, jobDuration, outputUrl,
+  progressBar, REFRESH_MS, secondsBetween } from './util.js';
+
+const FILES_SHOWN_OPEN = 30; // a longer list starts folded
 
 function field(label, value, cls = '') {
   return [el('dt', {}, label), el('dd', { class: cls }, value || el('span', { class: 'muted' }, '—'))];
@@ -57,7 +59,19 @@ async function probe(url) {
   }
 }
 
-async function outputSection(job) {
+// The uploaded files, each linked to its /outputs url, with its size and the total; folded when long.
+function filesList(outputs, totalBytes) {
+  if (!outputs.length) return el('p', { class: 'muted', dataset: { files: '' } }, 'no files recorded');
+  const total = `${outputs.length} file${outputs.length === 1 ? '' : 's'}, ${formatBytes(totalBytes)}`;
+  const rows = outputs.map((f) => el('tr', { dataset: { path: f.path } },
+    el('td', { class: 'mono' }, el('a', { href: f.url }, f.path)),
+    el('td', { class: 'num' }, formatBytes(f.bytes))));
+  return el('details', { class: 'files', open: outputs.length <= FILES_SHOWN_OPEN, dataset: { files: '' } },
+    el('summary', { class: 'muted' }, total),
+    el('table', { class: 'files' }, el('tbody', {}, rows)));
+}
+
+async function outputSection(job, outputs, totalBytes) {
   const videoId = job.video.id;
   const [mpd, m3u8] = await Promise.all([probe(outputUrl(videoId, 'manifest.mpd')),
     probe(outputUrl(videoId, 'master.m3u8'))]);
@@ -73,7 +87,8 @@ async function outputSection(job) {
   return el('section', { class: 'card output' },
     el('h2', {}, 'Output'),
     el('div', { class: 'output-grid' }, player, posterBox),
-    el('h3', {}, 'Renditions'), renditions);
+    el('h3', {}, 'Renditions'), renditions,
+    el('h3', {}, 'Files'), filesList(outputs || [], totalBytes || 0));
 }
 
 export function showJobPage(root, id) {
@@ -104,7 +119,7 @@ export function showJobPage(root, id) {
     if (FINAL_STATUSES.has(job.status)) stop();
     if (job.status === 'COMPLETED' && !shownOutput) {
       shownOutput = true;
-      output.replaceChildren(await outputSection(job));
+      output.replaceChildren(await outputSection(job, detail.outputs, detail.output_bytes));
     }
   });
 }

@@ -92,6 +92,20 @@ export function formatDuration(seconds) {
   return `${Math.floor(s / 3600)} h ${pad(Math.floor((s % 3600) / 60))} min`;
 }
 
+// "812 B", "4.7 kB", "1.2 MB", "350 MB", "2.1 GB" (powers of 1000).
+export function formatBytes(bytes) {
+  if (bytes === null || bytes === undefined || Number.isNaN(bytes)) return '';
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = -1;
+  do {
+    value /= 1000;
+    unit += 1;
+  } while (value >= 999.5 && unit < units.length - 1);
+  return `${value.toFixed(value < 9.95 ? 1 : 0)} ${units[unit]}`;
+}
+
 export function secondsBetween(fromIso, toIso) {
   return (new Date(toIso).getTime() - new Date(fromIso).getTime()) / 1000;
 }

@@ -114,10 +114,32 @@ ALTER TABLE jobs ADD COLUMN IF NOT EXISTS frames_per_second double precision;
 ALTER TABLE job_events ADD COLUMN IF NOT EXISTS note text;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations = {{
+// A new table only: older builds never read it, and a job recorded before it has no output files.
+// The PostgreSQL paths sort in byte order (COLLATE "C"), as SQLite's do, whatever the database's
+// collation, so both list a job's files alike; the primary key serves that ordered read.
+constexpr std::string_view kV4Sqlite = R"sql(
+CREATE TABLE job_outputs (
+  job_id TEXT NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  PRIMARY KEY (job_id, path)
+);
+)sql";
+
+constexpr std::string_view kV4Postgres = R"sql(
+CREATE TABLE job_outputs (
+  job_id uuid NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  path text COLLATE "C" NOT NULL,
+  bytes bigint NOT NULL,
+  PRIMARY KEY (job_id, path)
+);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations = {{
     {1, "videos, jobs and job_events", kV1Sqlite, kV1Postgres},
     {2, "ABANDONED jobs and message keys for redelivered messages", kV2Sqlite, kV2Postgres},
     {3, "ENCODING progress of jobs and notes (reasons, warnings) on job events", kV3Sqlite, kV3Postgres},
+    {4, "output files of jobs with their sizes", kV4Sqlite, kV4Postgres},
 }};
 
 }  // namespace

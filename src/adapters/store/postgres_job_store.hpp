@@ -38,6 +38,8 @@ class PostgresJobStore final : public ports::JobStore {
   core::Result<std::vector<ports::JobRecord>> list_jobs(const ports::JobQuery& query) override;
   core::Status ping() override;
   core::Result<std::vector<ports::JobEvent>> job_events(const std::string& job_id) override;
+  core::Status record_outputs(const std::string& job_id, const std::vector<ports::OutputFile>& files) override;
+  core::Result<std::vector<ports::OutputFile>> job_outputs(const std::string& job_id) override;
 
  private:
   explicit PostgresJobStore(std::unique_ptr<PostgresPool> pool);

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <thread>
 
@@ -30,6 +31,16 @@ std::optional<double> real(const std::optional<std::string>& column) {
   char* end = nullptr;
   const double value = std::strtod(column->c_str(), &end);
   if (end == column->c_str()) return std::nullopt;
+  return value;
+}
+
+core::Result<std::uint64_t> read_count(const std::optional<std::string>& column, std::string_view what) {
+  std::uint64_t value = 0;
+  const std::string t = text(column);
+  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+  if (ec != std::errc() || end != t.data() + t.size()) {
+    return core::fail(core::Error::internal(std::string(what) + ": unreadable size '" + t + "'"));
+  }
   return value;
 }
 
@@ -371,6 +382,50 @@ core::Result<std::vector<ports::JobEvent>> SqliteJobStore::job_events(const std:
     events.push_back({*status, *at, text(row[2])});
   }
   return events;
+}
+
+core::Status SqliteJobStore::record_outputs(const std::string& job_id, const std::vector<ports::OutputFile>& files) {
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  if (auto ok = validate_outputs(id, files); !ok) return ok;
+  const std::string what = "recording the " + std::to_string(files.size()) + " output files of job " + id + " in " + where();
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  auto tx = SqliteTransaction::begin(db, true, what);
+  if (!tx) return core::fail(tx.error());
+  auto rows = sqlite_query(db, "SELECT 1 FROM jobs WHERE id = ?1", {id}, what);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return core::fail(unknown_job(id));
+  if (auto ok = sqlite_exec(db, "DELETE FROM job_outputs WHERE job_id = ?1", {id}, what); !ok) return ok;
+  for (const auto& f : files) {
+    auto ok = sqlite_exec(db, "INSERT INTO job_outputs (job_id, path, bytes) VALUES (?1, ?2, ?3)",
+                          {id, f.path, static_cast<std::int64_t>(f.bytes)}, what);
+    if (!ok) return ok;
+  }
+  return tx->commit(what);
+}
+
+core::Result<std::vector<ports::OutputFile>> SqliteJobStore::job_outputs(const std::string& job_id) {
+  if (!is_uuid(job_id)) return core::fail(unknown_job(job_id));
+  const std::string id = normalize_id(job_id);
+  const std::string what = "reading the output files of job " + id + " from " + where();
+  std::lock_guard lock(mutex_);
+  // One statement, so the job's existence and its files come from the same snapshot; paths
+  // compare as bytes (SQLite's BINARY collation).
+  auto rows = sqlite_query(db_.get(),
+                           "SELECT o.path, o.bytes FROM jobs j LEFT JOIN job_outputs o ON o.job_id = j.id"
+                           " WHERE j.id = ?1 ORDER BY o.path",
+                           {id}, what);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return core::fail(unknown_job(id));
+  std::vector<ports::OutputFile> files;
+  for (const auto& row : *rows) {
+    if (!row[0]) continue;  // the job has no files (LEFT JOIN)
+    auto bytes = read_count(row[1], what);
+    if (!bytes) return core::fail(bytes.error());
+    files.push_back({*row[0], *bytes});
+  }
+  return files;
 }
 
 }  // namespace ve::adapters::store

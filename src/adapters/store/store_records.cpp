@@ -4,6 +4,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <set>
 
 namespace ve::adapters::store {
 
@@ -55,6 +58,19 @@ double stored_rate(double frames_per_second) {
 core::Error not_encoding(std::string_view job_id, std::string_view status) {
   return core::Error::invalid_input("job " + std::string(job_id) + " is " + std::string(status) +
                                     ", not ENCODING: its progress was not recorded");
+}
+
+core::Status validate_outputs(std::string_view job_id, const std::vector<ports::OutputFile>& files) {
+  std::set<std::string_view> seen;
+  for (const auto& f : files) {
+    const std::string what = "output file '" + f.path + "' of job " + std::string(job_id);
+    if (f.path.empty()) return core::fail(core::Error::invalid_input("an output file of job " + std::string(job_id) + " has no path"));
+    if (!seen.insert(f.path).second) return core::fail(core::Error::invalid_input(what + " is listed twice"));
+    if (f.bytes > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+      return core::fail(core::Error::invalid_input(what + " is too large to record (" + std::to_string(f.bytes) + " bytes)"));
+    }
+  }
+  return {};
 }
 
 }  // namespace ve::adapters::store

@@ -3,6 +3,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "core/job.hpp"
@@ -37,5 +38,9 @@ double stored_rate(double frames_per_second);
 
 // InvalidInput: progress is recorded only while a job is ENCODING.
 core::Error not_encoding(std::string_view job_id, std::string_view status);
+
+// InvalidInput when record_outputs is given an empty or repeated path, or a size past what a
+// bigint column holds.
+core::Status validate_outputs(std::string_view job_id, const std::vector<ports::OutputFile>& files);
 
 }  // namespace ve::adapters::store

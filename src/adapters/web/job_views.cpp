@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <cstdint>
 
 #include <nlohmann/json.hpp>
 
@@ -14,6 +15,20 @@ namespace {
 
 constexpr size_t kDefaultLimit = 50;
 constexpr size_t kMaxLimit = 500;
+
+// `path` for a URL: every byte but unreserved characters and '/' as %XX.
+std::string url_path(std::string_view path) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : path) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+      out += static_cast<char>(c);
+    } else {
+      out += {'%', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  return out;
+}
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
@@ -78,13 +93,21 @@ std::string job_page_json(const std::vector<ports::JobRecord>& jobs, const ports
   return dump(j);
 }
 
-std::string job_detail_json(const ports::JobRecord& job, const std::vector<ports::JobEvent>& events) {
+std::string job_detail_json(const ports::JobRecord& job, const std::vector<ports::JobEvent>& events,
+                            const std::vector<ports::OutputFile>& outputs) {
   nlohmann::json j;
   j["job"] = job_json(job);
   j["events"] = nlohmann::json::array();
   for (const auto& e : events) {
     j["events"].push_back({{"status", core::to_string(e.status)}, {"at", core::format_rfc3339(e.at)}, {"note", e.note}});
   }
+  j["outputs"] = nlohmann::json::array();
+  std::uint64_t total = 0;
+  for (const auto& f : outputs) {
+    j["outputs"].push_back({{"path", f.path}, {"bytes", f.bytes}, {"url", "/outputs/" + url_path(job.video.id + "/" + f.path)}});
+    total += f.bytes;
+  }
+  j["output_bytes"] = total;
   return dump(j);
 }
 

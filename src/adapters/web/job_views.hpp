@@ -23,8 +23,11 @@ std::string job_page_json(const std::vector<ports::JobRecord>& jobs, const ports
 
 // {"job": {"id", "status", "error", "progress", "frames_per_second", "created_at", "updated_at",
 //  "duration_seconds", "output_bucket_path", "video": {"id", "resource_id", "file_path", "created_at"}},
-//  "events": [{"status", "at", "note"}...]} with RFC 3339 times. duration_seconds: from creation to
-// the last update for a finished job, null while it runs.
-std::string job_detail_json(const ports::JobRecord& job, const std::vector<ports::JobEvent>& events);
+//  "events": [{"status", "at", "note"}...], "outputs": [{"path", "bytes", "url"}...], "output_bytes"}
+// with RFC 3339 times. duration_seconds: from creation to the last update for a finished job, null
+// while it runs. outputs: the uploaded files in the order given (the store's: by path), each with
+// its GET /outputs/<video id>/<path> url (percent-encoded); output_bytes their total (0 for none).
+std::string job_detail_json(const ports::JobRecord& job, const std::vector<ports::JobEvent>& events,
+                            const std::vector<ports::OutputFile>& outputs);
 
 }  // namespace ve::adapters::web

@@ -112,7 +112,9 @@ void add_service_routes(HttpServer& http, ServiceEndpoints endpoints) {
     if (!*job) return send_error(res, 404, "no job " + id);
     auto events = e->store->job_events(id);
     if (!events) return send_error(res, status_for(events.error()), events.error().message);
-    res.set_content(job_detail_json(**job, *events), kJson);
+    auto outputs = e->store->job_outputs(id);
+    if (!outputs) return send_error(res, status_for(outputs.error()), outputs.error().message);
+    res.set_content(job_detail_json(**job, *events, *outputs), kJson);
   });
 
   server.Get(R"(/outputs/([^/]+)/(.+))", [e](const httplib::Request& req, httplib::Response& res) {

@@ -9,7 +9,8 @@
 //      least once (percent and width), to COMPLETED; list.png is taken while it encodes;
 //   4. the FAILED filter shows the failed job only;
 //   5. the job page shows COMPLETED, the timeline STARTING ... ENCODING ... COMPLETED, the
-//      renditions read from manifest.mpd (a 640x360 video and an audio one), the poster, and plays
+//      renditions read from manifest.mpd (a 640x360 video and an audio one), the Files list (manifest.mpd
+//      linked, with a size, and the total), the poster, and plays
 //      the output to the end (video.ended) in the embedded player (dash.js) with frames decoded
 //      and no player error; job.png is taken then; the toggle's HLS player (hls.js) plays too;
 //   6. logging out sends / back to /login.
@@ -125,6 +126,14 @@ async function checkJobPage(page, expect) {
   console.log(`renditions:\n  ${shown.join('\n  ')}`);
   expect(renditions && renditions.some((r) => r.startsWith('video') && r.includes('640×360')) &&
     renditions.some((r) => r.startsWith('audio')), 'the renditions from manifest.mpd: a 640x360 video and an audio one');
+  const files = await poll(() => page.$$eval('details.files tbody tr', (rows) => rows.length && rows.map((r) => ({
+    path: r.dataset.path, size: r.cells[1].textContent, href: r.querySelector('a').getAttribute('href') }))), 15_000);
+  const total = await page.locator('details.files summary').textContent().catch(() => '');
+  console.log(`files (${total}): ${(files || []).map((f) => `${f.path} ${f.size}`).join(', ')}`);
+  const manifest = (files || []).find((f) => f.path === 'manifest.mpd');
+  expect(manifest && /^\d+(\.\d)? (B|kB|MB)$/.test(manifest.size) &&
+    /^\/outputs\/[0-9a-f-]{36}\/manifest\.mpd$/.test(manifest.href) && /^\d+ files, \d+(\.\d)? (kB|MB)$/.test(total),
+    `the Files list links manifest.mpd with its size, and the total (${JSON.stringify(manifest)}, "${total}")`);
   const poster = await poll(() => page.evaluate(() => {
     const img = document.querySelector('img.poster');
     return img && img.complete && img.naturalWidth > 0 ? `${img.naturalWidth}x${img.naturalHeight}` : null;

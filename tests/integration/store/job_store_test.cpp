@@ -19,25 +19,7 @@ using ports::JobRecord;
 
 ports::TimePoint micros(ports::TimePoint t) { return std::chrono::floor<std::chrono::microseconds>(t); }
 
-class JobStoreTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    backend_ = make_backend(GetParam());
-    auto store = backend_->open(true);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-  }
-
-  void walk(const std::string& job_id, JobStatus to) {
-    for (size_t i = 1; i < kFullLife.size() && kFullLife[i - 1] != to; ++i) {
-      auto ok = store_->record_status(job_id, kFullLife[i], "");
-      ASSERT_TRUE(ok) << ok.error().message;
-    }
-  }
-
-  std::unique_ptr<Backend> backend_;
-  std::unique_ptr<ports::JobStore> store_;
-};
+class JobStoreTest : public StoreTest {};
 
 TEST_P(JobStoreTest, CreatesFindsAndListsNewestFirst) {
   const JobRecord a = make_job("a"), b = make_job("b"), c = make_job("c");

@@ -13,29 +13,8 @@ using core::ErrorKind;
 using core::JobStatus;
 using ports::JobRecord;
 
-class ProgressTest : public ::testing::TestWithParam<std::string> {
+class ProgressTest : public StoreTest {
  protected:
-  void SetUp() override {
-    backend_ = make_backend(GetParam());
-    auto store = backend_->open(true);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-  }
-
-  // Moves a job from STARTING up to `to`, each change with `note`.
-  void walk(const std::string& job_id, JobStatus to, const std::string& note = "") {
-    for (size_t i = 1; i < kFullLife.size() && kFullLife[i - 1] != to; ++i) {
-      auto ok = store_->record_status(job_id, kFullLife[i], note);
-      ASSERT_TRUE(ok) << ok.error().message;
-    }
-  }
-
-  JobRecord find(const std::string& id) {
-    auto found = store_->find_job(id);
-    EXPECT_TRUE(found && found->has_value()) << id;
-    return found && *found ? **found : JobRecord{};
-  }
-
   std::vector<std::string> notes(const std::string& id) {
     std::vector<std::string> out;
     auto events = store_->job_events(id);
@@ -45,9 +24,6 @@ class ProgressTest : public ::testing::TestWithParam<std::string> {
     }
     return out;
   }
-
-  std::unique_ptr<Backend> backend_;
-  std::unique_ptr<ports::JobStore> store_;
 };
 
 TEST_P(ProgressTest, ProgressIsStoredOnlyWhileEncodingAndReadBack) {
@@ -133,14 +109,7 @@ TEST_P(ProgressTest, EventsKeepTheirNotes) {
 // its rows read back with no progress and no notes, and a job left ENCODING can report progress.
 TEST_P(ProgressTest, AVersionTwoDatabaseIsUpgradedKeepingItsData) {
   auto old = make_backend(GetParam());
-  const bool sqlite = old->name() == "sqlite";
-  old->sql(sqlite ? "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
-                  : "CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-  for (const auto& m : migrations().first(2)) {
-    old->sql(std::string(sqlite ? m.sqlite : m.postgres));
-    old->sql(sqlite ? "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '2026-01-01T00:00:00.000000Z')"
-                    : "INSERT INTO schema_migrations (version) VALUES (" + std::to_string(m.version) + ")");
-  }
+  create_schema(*old, 2);
   const std::string video = "0b0e2a36-2f6b-4c4e-9d1e-0d8c1a9b7f02", job = "6f7e0c55-3d3a-4bb0-8a55-2a3c4d5e6f71";
   const std::string t = "'2026-01-01T00:00:00.000000Z'";
   old->sql("INSERT INTO videos VALUES ('" + video + "', 'res', 'a.mp4', " + t + ")");

@@ -23,31 +23,7 @@ JobRecord keyed_job(const std::string& resource, const std::string& key) {
   return job;
 }
 
-class RedeliveryTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    backend_ = make_backend(GetParam());
-    auto store = backend_->open(true);
-    ASSERT_TRUE(store) << store.error().message;
-    store_ = std::move(*store);
-  }
-
-  void walk(const std::string& job_id, JobStatus to) {
-    for (size_t i = 1; i < kFullLife.size() && kFullLife[i - 1] != to; ++i) {
-      auto ok = store_->record_status(job_id, kFullLife[i], "");
-      ASSERT_TRUE(ok) << ok.error().message;
-    }
-  }
-
-  JobRecord find(const std::string& id) {
-    auto found = store_->find_job(id);
-    EXPECT_TRUE(found && found->has_value()) << id;
-    return found && *found ? **found : JobRecord{};
-  }
-
-  std::unique_ptr<Backend> backend_;
-  std::unique_ptr<ports::JobStore> store_;
-};
+class RedeliveryTest : public StoreTest {};
 
 TEST_P(RedeliveryTest, TheMessageKeyIsStoredAndReadBack) {
   const JobRecord keyed = keyed_job("a", "id:m-1");
@@ -181,14 +157,7 @@ TEST_P(RedeliveryTest, ARacingOldAttemptAndItsRedeliveryCompleteExactlyOneJob) {
 // its jobs and their history stay, and the foreign keys still cascade.
 TEST_P(RedeliveryTest, AVersionOneDatabaseIsUpgradedKeepingItsData) {
   auto old = make_backend(GetParam());
-  const bool sqlite = old->name() == "sqlite";
-  const auto& v1 = migrations()[0];
-  ASSERT_EQ(v1.version, 1);
-  old->sql(sqlite ? "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
-                  : "CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
-  old->sql(std::string(sqlite ? v1.sqlite : v1.postgres));
-  old->sql(sqlite ? "INSERT INTO schema_migrations VALUES (1, '2026-01-01T00:00:00.000000Z')"
-                  : "INSERT INTO schema_migrations (version) VALUES (1)");
+  create_schema(*old, 1);
   const std::string video = "0b0e2a36-2f6b-4c4e-9d1e-0d8c1a9b7f01", job = "6f7e0c55-3d3a-4bb0-8a55-2a3c4d5e6f70";
   const std::string t = "'2026-01-01T00:00:00.000000Z'";
   old->sql("INSERT INTO videos VALUES ('" + video + "', 'res', 'a.mp4', " + t + ")");

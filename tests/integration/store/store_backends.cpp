@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "adapters/store/migrations.hpp"
 #include "adapters/store/postgres_job_store.hpp"
 #include "adapters/store/sqlite_job_store.hpp"
 
@@ -149,6 +150,37 @@ std::vector<core::JobStatus> statuses(const std::vector<ports::JobEvent>& events
 const std::vector<core::JobStatus> kFullLife = {
     core::JobStatus::Starting, core::JobStatus::Downloading, core::JobStatus::Fragmenting, core::JobStatus::Encoding,
     core::JobStatus::Uploading, core::JobStatus::Finishing, core::JobStatus::Completed};
+
+void StoreTest::SetUp() {
+  backend_ = make_backend(GetParam());
+  auto store = backend_->open(true);
+  ASSERT_TRUE(store) << store.error().message;
+  store_ = std::move(*store);
+}
+
+void StoreTest::walk(const std::string& job_id, core::JobStatus to, const std::string& note) {
+  for (size_t i = 1; i < kFullLife.size() && kFullLife[i - 1] != to; ++i) {
+    auto ok = store_->record_status(job_id, kFullLife[i], note);
+    ASSERT_TRUE(ok) << ok.error().message;
+  }
+}
+
+ports::JobRecord StoreTest::find(const std::string& id) {
+  auto found = store_->find_job(id);
+  EXPECT_TRUE(found && found->has_value()) << id;
+  return found && *found ? **found : ports::JobRecord{};
+}
+
+void create_schema(Backend& backend, int version) {
+  const bool sqlite = backend.name() == "sqlite";
+  backend.sql(sqlite ? "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)"
+                     : "CREATE TABLE schema_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+  for (const auto& m : migrations().first(static_cast<size_t>(version))) {
+    backend.sql(std::string(sqlite ? m.sqlite : m.postgres));
+    backend.sql(sqlite ? "INSERT INTO schema_migrations VALUES (" + std::to_string(m.version) + ", '2026-01-01T00:00:00.000000Z')"
+                       : "INSERT INTO schema_migrations (version) VALUES (" + std::to_string(m.version) + ")");
+  }
+}
 
 std::unique_ptr<Backend> make_backend(const std::string& kind) {
   if (kind == "sqlite") return std::make_unique<SqliteBackend>();

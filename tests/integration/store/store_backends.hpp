@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,9 +26,29 @@ class Backend {
   virtual std::string name() const = 0;
 };
 
+// Makes `backend`'s empty database what a build of schema `version` left: the migrations up to it,
+// each recorded in schema_migrations as the stores record them.
+void create_schema(Backend& backend, int version);
+
 // "sqlite" (a file in a fresh temp folder, in a sub-folder that does not exist yet) or "postgres"
 // (a fresh database in the process's shared cluster).
 std::unique_ptr<Backend> make_backend(const std::string& kind);
+
+// The fixture of the suites run on both engines: a fresh migrated database of the engine the test
+// parameter names ("sqlite", "postgres"), and a store on it.
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+
+  // Moves a job from STARTING up to `to` along kFullLife, each change with `note`.
+  void walk(const std::string& job_id, core::JobStatus to, const std::string& note = "");
+
+  // The job as stored; a test failure (and an empty record) when it is missing.
+  ports::JobRecord find(const std::string& id);
+
+  std::unique_ptr<Backend> backend_;
+  std::unique_ptr<ports::JobStore> store_;
+};
 
 // The process's PostgreSQL server, started on first use, stopped by a gtest Environment at exit.
 ve::testing::PostgresCluster& shared_cluster();

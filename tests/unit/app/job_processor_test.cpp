@@ -213,6 +213,43 @@ TEST_F(JobProcessorTest, UploadFailureFailsTheJob) {
   EXPECT_TRUE(output_objects().empty()) << "the part uploaded before the failure stays";
 }
 
+// The job's files as the API lists them: each uploaded object below out/<video id>/, by its path
+// below that folder and its exact size.
+TEST_F(JobProcessorTest, ACompletedJobRecordsEveryFileItUploadedWithItsSize) {
+  EXPECT_EQ(process(kGoodBody), Disposition::Ack);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  ASSERT_EQ(job.status, JobStatus::Completed);
+  const std::string folder = "out/" + job.video.id + "/";
+  std::vector<ports::OutputFile> uploaded;  // objects() is ordered by key, so by path
+  for (const auto& [key, bytes] : blobs_.objects()) {
+    if (key.rfind(folder, 0) == 0) uploaded.push_back({key.substr(folder.size()), bytes.size()});
+  }
+  EXPECT_EQ(uploaded, (std::vector<ports::OutputFile>{{"init-video0.mp4", 4}, {"manifest.mpd", 6}, {"seg-video0-00001.m4s", 7}}));
+  EXPECT_EQ(*store_.job_outputs(job.id), uploaded);
+}
+
+TEST_F(JobProcessorTest, AFailedUploadRecordsNoFiles) {
+  blobs_.upload_failures.fail_call(2, core::Error::internal("disk full"));
+  EXPECT_EQ(process(kGoodBody), Disposition::DeadLetter);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Failed);
+  EXPECT_TRUE(store_.job_outputs(job.id)->empty());
+}
+
+// Recording the files fails as a status change there would: an outage requeues the message, the
+// attempt is ABANDONED and removes its upload.
+TEST_F(JobProcessorTest, AnOutageRecordingTheFilesRequeuesAndRemovesTheUpload) {
+  store_.outputs_failures.fail_call(1, core::Error::transient("database unreachable"));
+  EXPECT_EQ(process(kGoodBody), Disposition::Requeue);
+  const auto job = store_.list_jobs(std::nullopt)->at(0);
+  EXPECT_EQ(job.status, JobStatus::Abandoned);
+  EXPECT_EQ(job.error, "abandoned: database unreachable; message requeued");
+  EXPECT_EQ(history(job.id).at(history(job.id).size() - 2), JobStatus::Uploading);
+  EXPECT_TRUE(store_.job_outputs(job.id)->empty());
+  EXPECT_TRUE(output_objects().empty());
+  EXPECT_TRUE(publisher_.published().empty());
+}
+
 // An attempt that will never complete removes what it uploaded; one whose COMPLETED may be stored
 // keeps it (the stored result would point at nothing).
 TEST_F(JobProcessorTest, AnAttemptThatEndsUnfinishedRemovesItsUploadedOutput) {

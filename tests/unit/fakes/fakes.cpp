@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fakes/fakes.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -126,6 +127,22 @@ core::Result<std::vector<ports::JobEvent>> FakeJobStore::job_events(const std::s
   const auto it = events_.find(job_id);
   if (it == events_.end()) return core::fail(core::Error::not_found("no job " + job_id));
   return it->second;
+}
+
+core::Status FakeJobStore::record_outputs(const std::string& job_id, const std::vector<ports::OutputFile>& files) {
+  if (auto ok = outputs_failures.tick(); !ok) return ok;
+  std::lock_guard lock(mutex_);
+  if (!events_.contains(job_id)) return core::fail(core::Error::not_found("no job " + job_id));
+  auto& stored = outputs_[job_id];
+  stored = files;
+  std::sort(stored.begin(), stored.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  return {};
+}
+
+core::Result<std::vector<ports::OutputFile>> FakeJobStore::job_outputs(const std::string& job_id) {
+  std::lock_guard lock(mutex_);
+  if (!events_.contains(job_id)) return core::fail(core::Error::not_found("no job " + job_id));
+  return outputs_[job_id];
 }
 
 core::Status FakeBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,

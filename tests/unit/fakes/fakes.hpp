@@ -50,8 +50,11 @@ class FakeJobStore final : public ports::JobStore {
   core::Result<std::vector<ports::JobRecord>> list_jobs(const ports::JobQuery& query) override;
   core::Status ping() override;
   core::Result<std::vector<ports::JobEvent>> job_events(const std::string& job_id) override;
+  core::Status record_outputs(const std::string& job_id, const std::vector<ports::OutputFile>& files) override;
+  core::Result<std::vector<ports::OutputFile>> job_outputs(const std::string& job_id) override;
   FailureSchedule failures;  // every call but record_progress and the reads
   FailureSchedule progress_failures;
+  FailureSchedule outputs_failures;  // record_outputs
   // Every record_progress call that was stored, in order: {percent, frames per second}.
   std::vector<std::pair<double, double>> progress_log(const std::string& job_id);
 
@@ -60,6 +63,7 @@ class FakeJobStore final : public ports::JobStore {
   std::vector<ports::JobRecord> jobs_;
   std::map<std::string, std::vector<std::pair<double, double>>> progress_;
   std::map<std::string, std::vector<ports::JobEvent>> events_;
+  std::map<std::string, std::vector<ports::OutputFile>> outputs_;
 };
 
 class FakeBlobStore final : public ports::BlobStore {
