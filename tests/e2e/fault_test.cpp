@@ -39,8 +39,11 @@ std::string body(const std::string& resource_id) {
 // A private broker, an S3 server with the input uploaded, and SQLite or PostgreSQL.
 class Stack {
  public:
-  explicit Stack(bool postgres)
-      : broker_(ve::testing::RabbitMqNode::start_new()), s3_(std::vector<std::string>{"in-bucket", "out-bucket"}) {
+  // `own_broker` for a test that stops or restarts it; the others share the suite's node, each in
+  // a virtual host of its own (RabbitMqNode::for_test).
+  explicit Stack(bool postgres, bool own_broker = false)
+      : broker_(own_broker ? ve::testing::RabbitMqNode::start_new() : ve::testing::RabbitMqNode::for_test()),
+        s3_(std::vector<std::string>{"in-bucket", "out-bucket"}) {
     if (postgres) {
       postgres_ = std::make_unique<ve::testing::PostgresCluster>();
       dsn_ = postgres_->dsn();
@@ -69,7 +72,8 @@ class Stack {
         {"S3_FORCE_PATH_STYLE", "true"},
         {"CONCURRENCY_WORKERS", "1"},
         {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
-        {"RABBITMQ_DEFAULT_PORT", std::to_string(broker_->port())}};
+        {"RABBITMQ_DEFAULT_PORT", std::to_string(broker_->port())},
+        {"RABBITMQ_DEFAULT_VHOST", broker_->settings().vhost}};
     for (const auto& [k, v] : extra) env[k] = v;
     auto service = std::make_unique<ServiceProcess>(VE_BINARY, std::vector<std::string>{"serve"}, env, root_.path(),
                                                     root_ / (name + ".log"));
@@ -360,7 +364,7 @@ TEST(Faults, SigkillMidJobLosesNothingAndTheOtherInstanceCompletesIt) {
 // message (never acknowledged) comes back after the restart marked redelivered: the stored result is
 // published, nothing is packaged twice.
 TEST(Faults, BrokerRestartMidJobPublishesTheResultOnceAfterReconnecting) {
-  Stack stack(false);
+  Stack stack(false, /*own_broker=*/true);
   stack.s3().hold_downloads(true);
   auto service = stack.start("a");
   stack.wait_consumers(1, *service);

@@ -61,7 +61,7 @@ std::string body(const std::string& resource_id, const std::string& file_path) {
 }
 
 TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
-  auto broker = ve::testing::RabbitMqNode::start_new();
+  auto broker = ve::testing::RabbitMqNode::for_test();
   std::unique_ptr<ve::testing::PostgresCluster> postgres;
   TempDir root;
   std::string dsn = (root / "work/video-encoder.db").string();
@@ -113,6 +113,7 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
       {"RENDITIONS", "source"},
       {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
       {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())},
+      {"RABBITMQ_DEFAULT_VHOST", broker->settings().vhost},
       {"RABBITMQ_DEFAULT_USER", "guest"},
       {"RABBITMQ_DEFAULT_PASS", "guest"}};
   env.insert(storage_env.begin(), storage_env.end());
@@ -141,7 +142,7 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
   // And one through the CLI, which sets a message id.
   const auto submitted = ve::testing::run(
       "cd " + ve::testing::quote(root.path().string()) + " && env DB_TYPE=sqlite3 RABBITMQ_DEFAULT_PORT=" +
-      std::to_string(broker->port()) + " " + ve::testing::quote(VE_BINARY) +
+      std::to_string(broker->port()) + " RABBITMQ_DEFAULT_VHOST=" + ve::testing::quote(broker->settings().vhost) + " " + ve::testing::quote(VE_BINARY) +
       " submit --resource-id good-4 --file-path small.mp4");
   ASSERT_EQ(submitted.exit_code, 0) << submitted.output;
   messages.push_back({body("good-4", "small.mp4"), "", in / "small.mp4"});
@@ -286,7 +287,7 @@ std::string probe_rendition(const std::filesystem::path& dir, const std::string&
 class EncodingServiceTest : public ServiceTest {};
 
 TEST_P(EncodingServiceTest, EncodesHevcAndMovInputsIntoLadders) {
-  auto broker = ve::testing::RabbitMqNode::start_new();
+  auto broker = ve::testing::RabbitMqNode::for_test();
   std::unique_ptr<ve::testing::PostgresCluster> postgres;
   TempDir root;
   std::string dsn = (root / "work/video-encoder.db").string();
@@ -326,7 +327,8 @@ TEST_P(EncodingServiceTest, EncodesHevcAndMovInputsIntoLadders) {
       {"X264_PRESET", "ultrafast"},
       {"AUDIO_BITRATE", "64k"},
       {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
-      {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())}};
+      {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())},
+      {"RABBITMQ_DEFAULT_VHOST", broker->settings().vhost}};
   ServiceProcess service(VE_BINARY, {"serve"}, env, root.path(), root / "service.log");
   ve::testing::BrokerProbe probe(broker->settings());
   const auto started = std::chrono::steady_clock::now();

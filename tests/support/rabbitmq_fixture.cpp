@@ -217,7 +217,7 @@ void RabbitMqNode::start() {
   if (r.exit_code != 0) throw std::runtime_error("cannot start RabbitMQ in " + dir_.string() + ":\n" + r.output);
 }
 
-void RabbitMqNode::add_user(const std::string& user, const std::string& password) {
+void RabbitMqNode::rabbitmqctl(const std::vector<std::string>& commands) const {
   // The environment the script gives its own CLI calls: same HOME (hence cookie), node and epmd.
   const std::string node = node_setting(dir_, "NODENAME");
   const std::string ctl = "HOME=" + quote((dir_ / "home").string()) + " RABBITMQ_NODENAME=" + quote(node) +
@@ -225,11 +225,26 @@ void RabbitMqNode::add_user(const std::string& user, const std::string& password
                           node_setting(dir_, "EPMD_PORT") + " RABBITMQ_CONF_ENV_FILE=" +
                           quote((dir_ / "rabbitmq-env.conf").string()) + " /usr/lib/rabbitmq/bin/rabbitmqctl -q -n " +
                           quote(node) + " ";
-  for (const std::string& args : {"add_user " + quote(user) + " " + quote(password),
-                                  "set_permissions -p / " + quote(user) + " '.*' '.*' '.*'"}) {
+  for (const std::string& args : commands) {
     const CommandResult r = run(ctl + args);
     if (r.exit_code != 0) throw std::runtime_error("rabbitmqctl " + args.substr(0, args.find(' ')) + " failed:\n" + r.output);
   }
+}
+
+void RabbitMqNode::add_user(const std::string& user, const std::string& password) {
+  rabbitmqctl({"add_user " + quote(user) + " " + quote(password),
+               "set_permissions -p " + quote(vhost_) + " " + quote(user) + " '.*' '.*' '.*'"});
+}
+
+std::unique_ptr<RabbitMqNode> RabbitMqNode::for_test() {
+  const char* dir = std::getenv("VE_TEST_RABBITMQ_DIR");
+  if (!dir || !*dir) return start_new();
+  auto node = attach(dir);
+  std::random_device random;
+  node->vhost_ = "test-" + std::to_string(::getpid()) + "-" + std::to_string(random() & 0xffffff);
+  node->rabbitmqctl({"add_vhost " + quote(node->vhost_),
+                     "set_permissions -p " + quote(node->vhost_) + " guest '.*' '.*' '.*'"});
+  return node;
 }
 
 core::AmqpSettings RabbitMqNode::settings() const {
@@ -238,7 +253,7 @@ core::AmqpSettings RabbitMqNode::settings() const {
   s.port = port_;
   s.user = "guest";
   s.password = "guest";
-  s.vhost = "/";
+  s.vhost = vhost_;
   return s;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/config.hpp"
 
@@ -41,6 +42,12 @@ class RabbitMqNode {
   // The node running in `dir` (started by `rabbitmq-node start dir`, e.g. by a CTest fixture);
   // left running on destruction.
   static std::unique_ptr<RabbitMqNode> attach(const std::filesystem::path& dir);
+  // For a test that neither stops nor restarts the broker: the node a CTest fixture runs for the
+  // whole suite (folder in VE_TEST_RABBITMQ_DIR, left running on destruction) with a virtual host
+  // of this test's own, named by settings(), so test processes running at once never see each
+  // other's queues and every test begins with none. Without VE_TEST_RABBITMQ_DIR (the binary run
+  // directly), a node of its own as start_new() gives.
+  static std::unique_ptr<RabbitMqNode> for_test();
   ~RabbitMqNode();
   RabbitMqNode(const RabbitMqNode&) = delete;
   RabbitMqNode& operator=(const RabbitMqNode&) = delete;
@@ -50,7 +57,8 @@ class RabbitMqNode {
   void stop();
   void start();
 
-  // guest/guest on 127.0.0.1:port(), vhost "/", the service's default names otherwise.
+  // guest/guest on 127.0.0.1:port(), vhost "/" (for_test(): the test's own), the service's
+  // default names otherwise.
   core::AmqpSettings settings() const;
   int port() const { return port_; }
   // The AMQPS port, 0 when the node has no TLS listener.
@@ -60,18 +68,22 @@ class RabbitMqNode {
   core::AmqpSettings tls_settings() const;
   const std::filesystem::path& dir() const { return dir_; }
 
-  // Adds a user with full permissions on vhost "/" (rabbitmqctl against this node). Throws
+  // Adds a user with full permissions on settings().vhost (rabbitmqctl against this node). Throws
   // std::runtime_error with rabbitmqctl's output on failure.
   void add_user(const std::string& user, const std::string& password);
 
  private:
   RabbitMqNode(std::filesystem::path dir, bool owned);
   void read_port();
+  // Runs each of `commands` (arguments of rabbitmqctl) against this node, in order; throws
+  // std::runtime_error with rabbitmqctl's output when one fails.
+  void rabbitmqctl(const std::vector<std::string>& commands) const;
 
   std::filesystem::path dir_;
   bool owned_;
   int port_ = 0;
   int tls_port_ = 0;
+  std::string vhost_ = "/";
 };
 
 // For a CTest fixture's setup and cleanup tests: starts a node in `dir` on free ports (or keeps
