@@ -15,10 +15,10 @@ core::Result<std::pair<ports::BlobStore*, core::BucketLocation>> BucketRouter::r
 }
 
 core::Status BucketRouter::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                                   std::stop_token cancel) {
+                                   std::stop_token cancel, const ports::DownloadProgress& progress) {
   auto target = route(bucket);
   if (!target) return core::fail(target.error());
-  return target->first->download(target->second.bucket, target->second.key_of(key), to, cancel);
+  return target->first->download(target->second.bucket, target->second.key_of(key), to, cancel, progress);
 }
 
 core::Status BucketRouter::upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) {

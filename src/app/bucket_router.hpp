@@ -19,7 +19,7 @@ class BucketRouter final : public ports::BlobStore {
 
   using ports::BlobStore::download;
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                        std::stop_token cancel) override;
+                        std::stop_token cancel, const ports::DownloadProgress& progress) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
   core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,

@@ -11,8 +11,8 @@
 namespace ve::app {
 
 // The jobs the workers are running and when each last showed progress, for the liveness probe
-// (GET /healthz). JobProcessor reports a job's start, its status changes, encoded frames and
-// uploaded files, and its end. Thread-safe; `Clock` is replaceable for tests.
+// (GET /healthz). JobProcessor reports a job's start, its status changes, the pieces of its input
+// received, encoded frames and uploaded files, and its end. Thread-safe; `Clock` is replaceable for tests.
 class JobHeartbeats {
  public:
   using Clock = std::chrono::steady_clock;

@@ -251,7 +251,10 @@ core::Status JobProcessor::run(ports::JobRecord& job, const std::filesystem::pat
     disk_space.emplace(std::move(*reserved));
   }
   const auto download_started = std::chrono::steady_clock::now();
-  if (auto ok = blobs_.download(settings_.input_bucket, job.video.file_path, input, cancel); !ok) return ok;
+  // Every piece received counts as progress for the liveness probe: a long download is not a stuck one.
+  ports::DownloadProgress received;
+  if (settings_.heartbeats) received = [this, &job](uint64_t) { settings_.heartbeats->progressed(job.id); };
+  if (auto ok = blobs_.download(settings_.input_bucket, job.video.file_path, input, cancel, received); !ok) return ok;
   if (settings_.metrics) {
     settings_.metrics->stage_finished(Stage::Download, elapsed_since(download_started));
     settings_.metrics->bytes_downloaded(file_bytes(input));

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <stop_token>
 #include <string>
 
@@ -13,13 +14,22 @@ namespace ve::ports {
 // Objects in buckets, streamed to and from files in fixed-size chunks (never whole in memory).
 // Thread-safe. Errors: NotFound for a missing object ("input not found: <bucket>/<key>"),
 // InvalidInput for an unsafe key, Transient for retryable outages, Internal otherwise.
+// Told the bytes of an object received so far, as a download goes (from the transfer's thread;
+// again from 0 when a retry starts over).
+using DownloadProgress = std::function<void(uint64_t bytes)>;
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
   // A stop requested on `cancel` aborts a transfer in progress within about a second (and any
   // retry): Transient "... cancelled", nothing left at `to`. Local copies are not interrupted.
+  // `progress` (may be empty) hears of the bytes as they arrive; a local copy reports once, when done.
   virtual core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                                std::stop_token cancel) = 0;
+                                std::stop_token cancel, const DownloadProgress& progress) = 0;
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                        std::stop_token cancel) {
+    return download(bucket, key, to, std::move(cancel), DownloadProgress{});
+  }
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to) {
     return download(bucket, key, to, std::stop_token{});
   }

@@ -34,6 +34,7 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
       return 0;  // CURLE_WRITE_ERROR
     }
     t.response->received += n;
+    if (t.request->progress) t.request->progress(t.response->received);
     return n;
   }
   const size_t room = kMaxBufferedBody - std::min(kMaxBufferedBody, t.response->body.size());

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <stop_token>
 #include <string>
@@ -38,6 +39,7 @@ struct HttpRequest {
   std::FILE* sink = nullptr;         // a 2xx answer's body goes here in chunks; otherwise into response.body
   std::chrono::seconds timeout{0};   // the whole exchange; 0: none (a stalled transfer still fails)
   std::stop_token cancel;            // a stop aborts the exchange (CURLE_ABORTED_BY_CALLBACK)
+  std::function<void(uint64_t)> progress;  // told the bytes written to the sink so far, as they arrive
 };
 
 struct HttpResponse : HttpOutcome {

@@ -65,10 +65,17 @@ core::Result<std::filesystem::path> LocalBlobStore::existing_object(const std::s
 }
 
 core::Status LocalBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                                     std::stop_token /*cancel: a local copy is not interrupted*/) {
+                                     std::stop_token /*cancel: a local copy is not interrupted*/,
+                                     const ports::DownloadProgress& progress) {
   auto path = existing_object(bucket, key);
   if (!path) return core::fail(path.error());
-  return copy_atomically(*path, to);
+  auto copied = copy_atomically(*path, to);
+  if (copied && progress) {
+    std::error_code ec;
+    const auto bytes = std::filesystem::file_size(to, ec);
+    if (!ec) progress(static_cast<uint64_t>(bytes));
+  }
+  return copied;
 }
 
 core::Result<uint64_t> LocalBlobStore::size(const std::string& bucket, const std::string& key) {

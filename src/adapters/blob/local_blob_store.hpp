@@ -15,7 +15,7 @@ class LocalBlobStore final : public ports::BlobStore {
   explicit LocalBlobStore(std::filesystem::path root) : root_(std::move(root)) {}
   using ports::BlobStore::download;
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                        std::stop_token cancel) override;
+                        std::stop_token cancel, const ports::DownloadProgress& progress) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
   core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,

@@ -90,7 +90,7 @@ core::Error S3BlobStore::error_for(const HttpResponse& r, std::string_view opera
 }
 
 core::Status S3BlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                                  std::stop_token cancel) {
+                                  std::stop_token cancel, const ports::DownloadProgress& progress) {
   if (auto ok = validate(bucket, key); !ok) return ok;
   static std::atomic<unsigned> counter{0};
   std::string tmp_name(1, '.');  // appended piecewise: see s3_xml.cpp about GCC 12's -Wrestrict
@@ -105,6 +105,7 @@ core::Status S3BlobStore::download(const std::string& bucket, const std::string&
 
   HttpRequest request{"GET", url(bucket, key), {}, {}, sink.get()};
   request.cancel = cancel;
+  request.progress = progress;
   const HttpResponse r = exchange("GET " + bucket + "/" + key, request, truncate_sink);
   if (r.curl_code != 0 || r.status < 200 || r.status >= 300) {
     sink.reset();

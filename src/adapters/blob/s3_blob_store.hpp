@@ -39,7 +39,7 @@ class S3BlobStore final : public ports::BlobStore {
   // NotFound "input not found: <bucket>/<key>" for a missing object.
   using ports::BlobStore::download;
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                        std::stop_token cancel) override;
+                        std::stop_token cancel, const ports::DownloadProgress& progress) override;
   // Single PUT up to multipart_threshold, multipart above (aborted on failure: no parts left).
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   // The object's size from a HEAD request (retried like the others); NotFound

@@ -33,6 +33,22 @@ TEST(LocalBlobStoreSize, SizeOfEmptySmallAndMultiMebibyteObjects) {
   }
 }
 
+// A local copy is one step: its size is told once, when the copy is in place.
+TEST(LocalBlobStore, DownloadTellsItsSizeOnceCopied) {
+  TempDir root;
+  LocalBlobStore store(root.path());
+  fs::create_directories(root / "in");
+  std::ofstream(root / "in" / "clip.mp4", std::ios::binary) << std::string(5000, 'v');
+  std::vector<uint64_t> told;
+  const fs::path to = root / "work" / "input.mp4";
+  auto ok = store.download("in", "clip.mp4", to, {}, [&](uint64_t bytes) {
+    told.push_back(bytes);
+    EXPECT_TRUE(fs::exists(to));
+  });
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(told, std::vector<uint64_t>{5000});
+}
+
 TEST(LocalBlobStoreRead, RangesInsideAcrossAndPastTheEnd) {
   TempDir root;
   LocalBlobStore store(root.path());

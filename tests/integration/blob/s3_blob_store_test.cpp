@@ -95,6 +95,21 @@ TEST_F(S3BlobStoreTest, SmallObjectRoundTrip) {
   round_trip(store, "jobs/1/small.bin", 1000);
 }
 
+// The liveness probe's heartbeat during a download: the bytes received, told as they arrive.
+TEST_F(S3BlobStoreTest, DownloadTellsTheBytesAsTheyArrive) {
+  S3BlobStore store(server.settings());
+  const uint64_t size = (3 << 20) + 5;
+  write_random_file(dir / "in.bin", size, 3);
+  ASSERT_TRUE(store.upload(dir / "in.bin", "media", "in/big.bin"));
+  std::vector<uint64_t> told;
+  auto ok = store.download("media", "in/big.bin", dir / "out.bin", {}, [&](uint64_t bytes) { told.push_back(bytes); });
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_GT(told.size(), 3u) << "a 3 MiB object arrives in several pieces";
+  EXPECT_TRUE(std::is_sorted(told.begin(), told.end()));
+  EXPECT_EQ(told.back(), size);
+  EXPECT_EQ(fs::file_size(dir / "out.bin"), size);
+}
+
 // Pieces of an object as /outputs serves them: a range inside, one across the end, one past it,
 // and at most kMaxReadLength per read.
 TEST_F(S3BlobStoreTest, ReadsRangesOfAnObject) {

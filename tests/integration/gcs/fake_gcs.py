@@ -7,7 +7,9 @@ It checks each request the way the documented API expects it and answers 400 (re
 "violation" the tests assert to be empty) otherwise:
   POST /token                                   JWT bearer grant; the assertion's claims and RS256
                                                 signature are verified (openssl dgst -verify)
-  GET  /storage/v1/b/B/o/NAME?alt=media         Bearer token; 404 for a missing object
+  GET  /storage/v1/b/B/o/NAME?alt=media         Bearer token; 404 for a missing object. With
+                                                "Range: bytes=A-B" (or A-): 206 and Content-Range,
+                                                416 when A is past the end (as GCS answers)
   GET  /storage/v1/b/B/o/NAME[?fields=a,b]      the object's metadata (size as a decimal string), or
                                                 only the fields listed; 404 for a missing object
   POST /upload/storage/v1/b/B/o?uploadType=resumable&name=NAME   starts a resumable upload
@@ -28,6 +30,7 @@ import argparse
 import base64
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -58,7 +61,7 @@ class State:
         self.reject_credentials = False
         self.fail = {"count": 0, "status": 503, "after": 0}
         self.stats = {"token_requests": 0, "api_requests": 0, "chunk_puts": 0, "status_queries": 0,
-                      "metadata_gets": 0, "media_gets": 0,
+                      "metadata_gets": 0, "media_gets": 0, "ranged_gets": 0,
                       "failed_injected": 0, "unauthorized": 0, "connections": 0, "deletes": 0, "violations": []}
         self.token_uri = ""
 
@@ -232,7 +235,7 @@ class Handler(BaseHTTPRequestHandler):
         if obj is None:
             return self.api_error(404, f"No such object: {bucket}/{name}")
         if alt == ["media"]:
-            return self.reply(200, obj[0], content_type=obj[1])
+            return self.media(obj)
         # objects.get metadata: the JSON API writes uint64 values such as size as strings.
         meta = {"kind": "storage#object", "id": f"{bucket}/{name}/1", "bucket": bucket, "name": name,
                 "size": str(len(obj[0])), "contentType": obj[1], "generation": "1"}
@@ -242,6 +245,25 @@ class Handler(BaseHTTPRequestHandler):
                 raise Violation(f"fields={query['fields'][0]} names unknown fields")
             meta = {f: meta[f] for f in wanted}
         self.reply(200, meta)
+
+    def media(self, obj):
+        data, content_type = obj[0], obj[1]
+        wanted = self.headers.get("Range")
+        if wanted is None:
+            return self.reply(200, data, content_type=content_type)
+        m = re.fullmatch(r"bytes=(\d+)-(\d*)", wanted)
+        if not m:
+            raise Violation(f"Range {wanted!r}")
+        first = int(m.group(1))
+        last = min(int(m.group(2)) if m.group(2) else len(data) - 1, len(data) - 1)
+        if m.group(2) and int(m.group(2)) < first:
+            raise Violation(f"Range {wanted!r} ends before it begins")
+        with self.state.lock:
+            self.state.stats["ranged_gets"] += 1
+        if first >= len(data):
+            return self.reply(416, headers={"Content-Range": f"bytes */{len(data)}"})
+        return self.reply(206, data[first:last + 1], content_type=content_type,
+                          headers={"Content-Range": f"bytes {first}-{last}/{len(data)}"})
 
     def delete_object(self, bucket, name):
         with self.state.lock:

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <random>
 #include <thread>
@@ -80,6 +81,19 @@ TEST_F(GcsBlobStoreTest, DownloadRoundTripWithAnEncodedName) {
   EXPECT_EQ(ve::testing::list_names(dir_ / "work"), std::vector<std::string>{"input.mp4"});  // no temp file left
 }
 
+TEST_F(GcsBlobStoreTest, DownloadTellsTheBytesAsTheyArrive) {
+  const std::string bytes = random_bytes(3 * 1024 * kKiB + 5, 2);
+  fake_->put_object("in-bucket", "in/big.mp4", bytes);
+  auto store = make();
+  std::vector<uint64_t> told;
+  auto ok = store->download("in-bucket", "in/big.mp4", dir_ / "work" / "input.mp4", {},
+                            [&](uint64_t n) { told.push_back(n); });
+  ASSERT_TRUE(ok) << ok.error().message;
+  ASSERT_GT(told.size(), 3u) << "a 3 MiB object arrives in several pieces";
+  EXPECT_TRUE(std::is_sorted(told.begin(), told.end()));
+  EXPECT_EQ(told.back(), bytes.size());
+}
+
 TEST_F(GcsBlobStoreTest, MissingObjectIsNotFound) {
   auto store = make();
   const auto to = dir_ / "work" / "input.mp4";
@@ -88,6 +102,33 @@ TEST_F(GcsBlobStoreTest, MissingObjectIsNotFound) {
   EXPECT_EQ(ok.error().kind, core::ErrorKind::NotFound);
   EXPECT_EQ(ok.error().message, "input not found: in-bucket/videos/missing.mp4");
   EXPECT_TRUE(ve::testing::list_names(dir_ / "work").empty());
+}
+
+// What GET /outputs streams from a GCS bucket: pieces by ranged GETs, never the whole object.
+TEST_F(GcsBlobStoreTest, ReadsRangesOfAnObject) {
+  const uint64_t size = 700 * kKiB + 3;
+  const std::string bytes = random_bytes(size, 7);
+  fake_->put_object("out-bucket", "video/seg 1.m4s", bytes);
+  auto store = make();
+  auto inside = store->read("out-bucket", "video/seg 1.m4s", 1000, 5000);
+  ASSERT_TRUE(inside) << inside.error().message;
+  EXPECT_TRUE(*inside == bytes.substr(1000, 5000));
+  auto capped = store->read("out-bucket", "video/seg 1.m4s", 0, size);
+  ASSERT_TRUE(capped) << capped.error().message;
+  EXPECT_EQ(capped->size(), ports::BlobStore::kMaxReadLength);
+  EXPECT_TRUE(*capped == bytes.substr(0, ports::BlobStore::kMaxReadLength));
+  auto tail = store->read("out-bucket", "video/seg 1.m4s", size - 10, 100);
+  ASSERT_TRUE(tail) << tail.error().message;
+  EXPECT_TRUE(*tail == bytes.substr(size - 10));
+  auto past = store->read("out-bucket", "video/seg 1.m4s", size + 5, 100);
+  ASSERT_TRUE(past) << past.error().message;
+  EXPECT_TRUE(past->empty());
+  auto missing = store->read("out-bucket", "video/none.m4s", 0, 10);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().kind, core::ErrorKind::NotFound);
+  const auto stats = fake_->stats();
+  EXPECT_EQ(stats["ranged_gets"], 4) << stats.dump();  // each read one ranged GET, the last one 416
+  EXPECT_EQ(stats["media_gets"], 4) << stats.dump();
 }
 
 TEST_F(GcsBlobStoreTest, UnsafeKeysAndBucketsAreInvalidInput) {

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <thread>
 
 #include "app/job_processor.hpp"
 #include "fakes/fakes.hpp"
@@ -44,6 +45,16 @@ TEST(JobHeartbeats, AZeroLimitNeverReportsAStuckJob) {
   EXPECT_EQ(beats.stuck(Clock::time_point{} + 24h), "");
 }
 
+// A job processor's settings reporting to `beats`: bucket "in" to bucket "out".
+JobSettings settings_with(JobHeartbeats& beats, const std::filesystem::path& work_root) {
+  JobSettings settings;
+  settings.input_bucket = "in";
+  settings.output_bucket = "out";
+  settings.work_root = work_root;
+  settings.heartbeats = &beats;
+  return settings;
+}
+
 // The fake packager, with the heartbeats read while the job encodes (at its 75 % report).
 class ProbingPackager final : public ports::Packager {
  public:
@@ -70,11 +81,7 @@ class ProbingPackager final : public ports::Packager {
 TEST(JobHeartbeats, JobProcessorReportsAJobFromItsStartToItsEnd) {
   JobHeartbeats beats(60s);
   ve::testing::TempDir work;
-  JobSettings settings;
-  settings.input_bucket = "in";
-  settings.output_bucket = "out";
-  settings.work_root = work.path();
-  settings.heartbeats = &beats;
+  const JobSettings settings = settings_with(beats, work.path());
   fakes::FakeJobStore store;
   fakes::FakeBlobStore blobs;
   blobs.put("in", "good.mp4", "video bytes");
@@ -88,6 +95,66 @@ TEST(JobHeartbeats, JobProcessorReportsAJobFromItsStartToItsEnd) {
   EXPECT_NE(packager.later.find("has shown no progress for 70 s (ENCODING; limit 60 s)"), std::string::npos) << packager.later;
   EXPECT_EQ(packager.later.rfind("job id-", 0), 0u) << packager.later;
   EXPECT_EQ(beats.stuck(Clock::now() + 1h), "") << "the job ended";
+}
+
+// A slow download: the fake store's pieces, each after 50 ms, and the heartbeats read when the
+// last piece arrived. `forward` false keeps the pieces from the caller (a store reporting none).
+class SlowBlobStore final : public ports::BlobStore {
+ public:
+  SlowBlobStore(const JobHeartbeats& beats, bool forward) : beats_(beats), forward_(forward) {}
+  using ports::BlobStore::download;
+  core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
+                        std::stop_token cancel, const ports::DownloadProgress& progress) override {
+    return inner.download(bucket, key, to, cancel, [&](uint64_t bytes) {
+      std::this_thread::sleep_for(50ms);
+      if (forward_) progress(bytes);
+      ++pieces;
+      at_last_piece = beats_.stuck();
+    });
+  }
+  core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override {
+    return inner.upload(from, bucket, key);
+  }
+  core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override { return inner.size(bucket, key); }
+  core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,
+                                 uint64_t length) override {
+    return inner.read(bucket, key, offset, length);
+  }
+  core::Status remove(const std::string& bucket, const std::string& key) override { return inner.remove(bucket, key); }
+
+  fakes::FakeBlobStore inner;
+  int pieces = 0;
+  std::string at_last_piece;
+
+ private:
+  const JobHeartbeats& beats_;
+  bool forward_;
+};
+
+// 12 pieces 50 ms apart (600 ms) against a 300 ms limit: alive while the pieces are told, stuck
+// in DOWNLOADING when they are not.
+std::pair<int, std::string> slow_download(bool forward) {
+  JobHeartbeats beats(300ms);
+  ve::testing::TempDir work;
+  const JobSettings settings = settings_with(beats, work.path());
+  fakes::FakeJobStore store;
+  SlowBlobStore blobs(beats, forward);
+  blobs.inner.put("in", "big.mp4", std::string(12 * fakes::FakeBlobStore::kDownloadPiece, 'v'));
+  fakes::FakePackager packager;
+  fakes::FakePublisher publisher;
+  JobProcessor processor(store, blobs, packager, publisher, settings, [] { return std::string("id-1"); });
+  EXPECT_EQ(processor.process({1, R"({"resource_id": "r1", "file_path": "big.mp4"})", "m-1", false}), Disposition::Ack);
+  return {blobs.pieces, blobs.at_last_piece};
+}
+
+TEST(JobHeartbeats, EveryPieceOfADownloadIsProgress) {
+  const auto [pieces, told] = slow_download(true);
+  EXPECT_EQ(pieces, 12);
+  EXPECT_EQ(told, "") << "a download receiving bytes is not stuck";
+  const auto [same_pieces, untold] = slow_download(false);
+  EXPECT_EQ(same_pieces, 12);
+  EXPECT_NE(untold.find("has shown no progress"), std::string::npos) << untold;
+  EXPECT_NE(untold.find("(DOWNLOADING;"), std::string::npos) << untold;
 }
 
 }  // namespace

@@ -68,9 +68,10 @@ class FakeJobStore final : public ports::JobStore {
 
 class FakeBlobStore final : public ports::BlobStore {
  public:
+  static constexpr uint64_t kDownloadPiece = 64 * 1024;  // download progress is told per piece
   using ports::BlobStore::download;
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                        std::stop_token cancel) override;
+                        std::stop_token cancel, const ports::DownloadProgress& progress) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   core::Result<uint64_t> size(const std::string& bucket, const std::string& key) override;
   core::Result<std::string> read(const std::string& bucket, const std::string& key, uint64_t offset,

@@ -142,7 +142,7 @@ core::Status GcsBlobStore::with_retries(const std::string& what,
 }
 
 core::Status GcsBlobStore::download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                                   std::stop_token cancel) {
+                                   std::stop_token cancel, const ports::DownloadProgress& progress) {
   if (auto ok = check_names(bucket, key); !ok) return ok;
   std::error_code ec;
   std::filesystem::create_directories(to.parent_path(), ec);
@@ -162,6 +162,7 @@ core::Status GcsBlobStore::download(const std::string& bucket, const std::string
     request.headers = {"Authorization: Bearer " + token};
     request.sink = out;
     request.cancel = cancel;
+    request.progress = progress;
     const HttpResponse r = perform(request);
     const bool written = std::fflush(out) == 0 && ::fsync(::fileno(out)) == 0;
     const bool closed = std::fclose(out) == 0;

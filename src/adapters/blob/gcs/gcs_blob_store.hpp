@@ -36,7 +36,7 @@ class GcsBlobStore final : public ports::BlobStore {
 
   using ports::BlobStore::download;
   core::Status download(const std::string& bucket, const std::string& key, const std::filesystem::path& to,
-                        std::stop_token cancel) override;
+                        std::stop_token cancel, const ports::DownloadProgress& progress) override;
   core::Status upload(const std::filesystem::path& from, const std::string& bucket, const std::string& key) override;
   // objects.get metadata (fields=size), retried and authorized as downloads are.
   core::Result<std::uint64_t> size(const std::string& bucket, const std::string& key) override;
