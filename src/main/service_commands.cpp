@@ -217,6 +217,18 @@ int show_job(ports::JobStore& store, const std::string& job_id) {
   for (const auto& e : *events) {
     fmt::print("{:<27}  {:<11}  {}\n", core::format_rfc3339(e.at), core::to_string(e.status), e.note);
   }
+  auto files = store.job_outputs((*job)->id);
+  if (!files) return fail_with(files.error());
+  if (!files->empty()) {
+    // The output files as uploaded, below the job's output path (<output bucket path>/<video id>/).
+    uint64_t total = 0;
+    fmt::print("\n{:>12}  {}\n", "bytes", "output file");
+    for (const auto& f : *files) {
+      fmt::print("{:>12}  {}\n", f.bytes, f.path);
+      total += f.bytes;
+    }
+    fmt::print("{:>12}  ({} files)\n", total, files->size());
+  }
   return 0;
 }
 

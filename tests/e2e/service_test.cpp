@@ -402,6 +402,11 @@ TEST_P(EncodingServiceTest, EncodesHevcAndMovInputsIntoLadders) {
                                           ve::testing::quote(VE_BINARY) + " jobs --job " + (*job)->id);
       EXPECT_EQ(shown.exit_code, 0) << shown.output;
       EXPECT_NE(shown.output.find(note), std::string::npos) << shown.output;
+      // Its output files with their sizes, as stored: the manifest's line names its exact size.
+      const auto folder = root / "storage/out" / results[file]["video"]["encoded_video_folder"].get<std::string>();
+      const std::string manifest_line = std::to_string(std::filesystem::file_size(folder / "manifest.mpd")) + "  manifest.mpd";
+      EXPECT_NE(shown.output.find(manifest_line), std::string::npos) << shown.output;
+      EXPECT_NE(shown.output.find(" files)"), std::string::npos) << shown.output;
     } else {
       EXPECT_EQ(note, "");
     }
