@@ -57,7 +57,6 @@ class Stack {
 
   // An instance with its own working folder and log; `extra` overrides the defaults.
   std::unique_ptr<ServiceProcess> start(const std::string& name, const std::map<std::string, std::string>& extra = {}) {
-    const auto settings = s3_.settings();
     std::map<std::string, std::string> env = {
         {"DB_TYPE", postgres_ ? "postgres" : "sqlite3"},
         {"DSN", dsn_},
@@ -65,15 +64,11 @@ class Stack {
         {"localStoragePath", (root_ / ("work-" + name)).string()},
         {"inputBucketName", "s3://in-bucket/uploads"},
         {"outputBucketName", "s3://out-bucket/dash"},
-        {"S3_ENDPOINT", settings.endpoint},
-        {"S3_REGION", settings.region},
-        {"S3_ACCESS_KEY_ID", settings.access_key_id},
-        {"S3_SECRET_ACCESS_KEY", settings.secret_access_key},
-        {"S3_FORCE_PATH_STYLE", "true"},
         {"CONCURRENCY_WORKERS", "1"},
         {"RABBITMQ_DEFAULT_HOST", "127.0.0.1"},
         {"RABBITMQ_DEFAULT_PORT", std::to_string(broker_->port())},
         {"RABBITMQ_DEFAULT_VHOST", broker_->settings().vhost}};
+    env.merge(ve::testing::s3_service_env(s3_.settings()));
     for (const auto& [k, v] : extra) env[k] = v;
     auto service = std::make_unique<ServiceProcess>(VE_BINARY, std::vector<std::string>{"serve"}, env, root_.path(),
                                                     root_ / (name + ".log"));

@@ -140,6 +140,23 @@ std::string file_bytes(const std::filesystem::path& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// /outputs/<video>/<file> (whose bytes are `expected`, several of the store's 512 KiB reads long)
+// by ranges: one across two reads answered 206 with its Content-Range, one past the end 416.
+void expect_ranges_served(HttpStack& stack, const std::string& video, const std::string& file,
+                          const std::string& expected) {
+  ASSERT_GT(expected.size(), 600u * 1024) << file;
+  const std::string url = "/outputs/" + video + "/" + file;
+  const size_t from = 500 * 1024, to = 600 * 1024 + 7;
+  const auto part =
+      stack.request("GET", url, kToken, "", {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to)}});
+  EXPECT_EQ(part.status, 206) << file;
+  EXPECT_EQ(part.content_range,
+            "bytes " + std::to_string(from) + "-" + std::to_string(to) + "/" + std::to_string(expected.size()));
+  EXPECT_TRUE(part.body == expected.substr(from, to - from + 1)) << file << ": " << part.body.size() << " bytes";
+  const auto past = stack.request("GET", url, kToken, "", {{"Range", "bytes=" + std::to_string(expected.size() + 10) + "-"}});
+  EXPECT_EQ(past.status, 416) << file;
+}
+
 // The presentations the job API test made, streamed back with their types, in ranges, and nothing
 // outside them.
 TEST_F(Http, OutputsAreStreamedWithRangesAndNothingElseIsRead) {
@@ -164,19 +181,10 @@ TEST_F(Http, OutputsAreStreamedWithRangesAndNothingElseIsRead) {
   }
   const std::string relative = std::filesystem::relative(largest, folder).string();
   const std::string expected = file_bytes(largest);
-  ASSERT_GT(expected.size(), 600u * 1024) << relative;
   const auto whole = stack.request("GET", "/outputs/" + video + "/" + relative, kToken);
   ASSERT_EQ(whole.status, 200);
   EXPECT_TRUE(whole.body == expected) << relative << ": " << whole.body.size() << " bytes, expected " << expected.size();
-  const size_t from = 500 * 1024, to = 600 * 1024 + 7;
-  const auto part = stack.request("GET", "/outputs/" + video + "/" + relative, kToken, "",
-                                  {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to)}});
-  EXPECT_EQ(part.status, 206);
-  EXPECT_EQ(part.content_range, "bytes " + std::to_string(from) + "-" + std::to_string(to) + "/" + std::to_string(expected.size()));
-  EXPECT_TRUE(part.body == expected.substr(from, to - from + 1)) << part.body.size() << " bytes";
-  const auto past = stack.request("GET", "/outputs/" + video + "/" + relative, kToken, "",
-                                  {{"Range", "bytes=" + std::to_string(expected.size() + 10) + "-"}});
-  EXPECT_EQ(past.status, 416);
+  expect_ranges_served(stack, video, relative, expected);
 
   EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/missing.m4s", kToken).status, 404);
   for (const std::string& path : std::vector<std::string>{"/outputs/" + video + "/../../jobs.db", "/outputs/" + video + "/..%2F..%2Fjobs.db",
@@ -420,14 +428,11 @@ TEST(HttpOnS3, OutputsAreStreamedFromTheS3BucketWithRanges) {
   const auto settings = s3.settings();
   ve::adapters::blob::S3BlobStore bucket(settings);
   ASSERT_TRUE(bucket.upload(ve::testing::shared_media("video.mp4"), "in-bucket", "uploads/video.mp4"));
-  HttpStack stack(false, {{"HTTP_TOKEN", kToken},
-                          {"inputBucketName", "s3://in-bucket/uploads"},
-                          {"outputBucketName", "s3://out-bucket/dash"},
-                          {"S3_ENDPOINT", settings.endpoint},
-                          {"S3_REGION", settings.region},
-                          {"S3_ACCESS_KEY_ID", settings.access_key_id},
-                          {"S3_SECRET_ACCESS_KEY", settings.secret_access_key},
-                          {"S3_FORCE_PATH_STYLE", "true"}});
+  auto env = ve::testing::s3_service_env(settings);
+  env.merge(std::map<std::string, std::string>{{"HTTP_TOKEN", kToken},
+                                                {"inputBucketName", "s3://in-bucket/uploads"},
+                                                {"outputBucketName", "s3://out-bucket/dash"}});
+  HttpStack stack(false, env);
   ASSERT_TRUE(eventually([&] { return stack.ready(); }, 90s)) << stack.request("GET", "/readyz").body << "\n" << stack.log();
   const auto submitted = stack.request("POST", "/api/jobs", kToken, R"({"resource_id":"on-s3","file_path":"video.mp4"})");
   ASSERT_EQ(submitted.status, 202) << submitted.body;
@@ -464,16 +469,7 @@ TEST(HttpOnS3, OutputsAreStreamedFromTheS3BucketWithRanges) {
     }
   }
   EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/manifest.mpd", kToken).content_type, "application/dash+xml");
-  // A range across two of the store's 512 KiB reads of the largest file, and one past its end.
-  ASSERT_GT(largest.size(), 600u * 1024) << largest_key;
-  const size_t from = 500 * 1024, to = 600 * 1024 + 7;
-  const auto part = stack.request("GET", "/outputs/" + video + "/" + largest_key, kToken, "",
-                                  {{"Range", "bytes=" + std::to_string(from) + "-" + std::to_string(to)}});
-  EXPECT_EQ(part.status, 206);
-  EXPECT_EQ(part.content_range, "bytes " + std::to_string(from) + "-" + std::to_string(to) + "/" + std::to_string(largest.size()));
-  EXPECT_TRUE(part.body == largest.substr(from, to - from + 1)) << part.body.size() << " bytes";
-  EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/" + largest_key, kToken, "",
-                          {{"Range", "bytes=" + std::to_string(largest.size() + 10) + "-"}}).status, 416);
+  expect_ranges_served(stack, video, largest_key, largest);
   EXPECT_EQ(stack.request("GET", "/outputs/" + video + "/missing.m4s", kToken).status, 404);
 }
 

@@ -141,11 +141,6 @@ TEST(Secrets, NeverInLogsNotificationsJobErrorsOrCliOutput) {
                                             {"STORAGE_ROOT", (root / "storage").string()},
                                             {"inputBucketName", "s3://in-bucket/uploads"},
                                             {"outputBucketName", "gs://out-bucket/dash"},
-                                            {"S3_ENDPOINT", s3.endpoint},
-                                            {"S3_REGION", s3.region},
-                                            {"S3_ACCESS_KEY_ID", s3.access_key_id},
-                                            {"S3_SECRET_ACCESS_KEY", s3.secret_access_key},
-                                            {"S3_FORCE_PATH_STYLE", "true"},
                                             {"GCS_ENDPOINT", gcs.endpoint()},
                                             {"GOOGLE_APPLICATION_CREDENTIALS", gcs.key_file().string()},
                                             {"CONCURRENCY_WORKERS", "2"},
@@ -153,6 +148,7 @@ TEST(Secrets, NeverInLogsNotificationsJobErrorsOrCliOutput) {
                                             {"RABBITMQ_DEFAULT_PORT", std::to_string(broker->port())},
                                             {"RABBITMQ_DEFAULT_USER", kAmqpUser},
                                             {"RABBITMQ_DEFAULT_PASS", kAmqpPassword}};
+  env.merge(ve::testing::s3_service_env(s3));
   Outputs outputs;
   std::vector<nlohmann::json> notifications;
   ve::testing::BrokerProbe probe(broker->settings());

@@ -91,11 +91,7 @@ TEST_P(ServiceTest, PackagesGoodMessagesAndDeadLettersBadOnes) {
     input_setting = "s3://in-bucket/uploads";
     output_setting = "s3://out-bucket/dash";
     input_name = "in-bucket/uploads";
-    storage_env = {{"S3_ENDPOINT", settings.endpoint},
-                   {"S3_REGION", settings.region},
-                   {"S3_ACCESS_KEY_ID", settings.access_key_id},
-                   {"S3_SECRET_ACCESS_KEY", settings.secret_access_key},
-                   {"S3_FORCE_PATH_STYLE", "true"}};
+    storage_env = ve::testing::s3_service_env(settings);
   }
 
   std::map<std::string, std::string> env = {

@@ -41,6 +41,14 @@ S3Server::S3Server(std::vector<std::string> buckets) : dir_(std::make_unique<Tem
 
 S3Server::~S3Server() { script("stop"); }
 
+std::map<std::string, std::string> s3_service_env(const adapters::blob::S3Settings& settings) {
+  return {{"S3_ENDPOINT", settings.endpoint},
+          {"S3_REGION", settings.region},
+          {"S3_ACCESS_KEY_ID", settings.access_key_id},
+          {"S3_SECRET_ACCESS_KEY", settings.secret_access_key},
+          {"S3_FORCE_PATH_STYLE", "true"}};
+}
+
 adapters::blob::S3Settings S3Server::settings() const {
   adapters::blob::S3Settings s;
   s.endpoint = endpoint();

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,12 @@ namespace ve::testing {
 // constructor starts it with `buckets` created (throwing std::runtime_error with the script's
 // output when it cannot); the destructor stops it and removes its files, and a watchdog does the
 // same if the test process dies first. Drive it from one thread.
+class S3Server;
+
+// The service's environment for an S3-compatible server: S3_ENDPOINT, S3_REGION, the access key
+// and secret, and path-style addressing.
+std::map<std::string, std::string> s3_service_env(const adapters::blob::S3Settings& settings);
+
 class S3Server {
  public:
   explicit S3Server(std::vector<std::string> buckets = {"media"});

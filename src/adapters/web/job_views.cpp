@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text_encoding.hpp"
 #include "core/time_format.hpp"
 #include "core/uuid.hpp"
 
@@ -15,20 +16,6 @@ namespace {
 
 constexpr size_t kDefaultLimit = 50;
 constexpr size_t kMaxLimit = 500;
-
-// `path` for a URL: every byte but unreserved characters and '/' as %XX.
-std::string url_path(std::string_view path) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : path) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += {'%', kHex[c >> 4], kHex[c & 15]};
-    }
-  }
-  return out;
-}
 
 std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
 
@@ -104,7 +91,7 @@ std::string job_detail_json(const ports::JobRecord& job, const std::vector<ports
   j["outputs"] = nlohmann::json::array();
   std::uint64_t total = 0;
   for (const auto& f : outputs) {
-    j["outputs"].push_back({{"path", f.path}, {"bytes", f.bytes}, {"url", "/outputs/" + url_path(job.video.id + "/" + f.path)}});
+    j["outputs"].push_back({{"path", f.path}, {"bytes", f.bytes}, {"url", "/outputs/" + core::percent_encode(job.video.id + "/" + f.path, /*keep_slash=*/true)}});
     total += f.bytes;
   }
   j["output_bytes"] = total;
