@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "adapters/media/cpu_features.hpp"
 #include "adapters/media/dash_packager.hpp"
 #include "adapters/media/ladder_packager.hpp"
 #include "core/ladder.hpp"
@@ -98,6 +99,7 @@ std::optional<ve::core::Config> service_config() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ve::adapters::media::avoid_slow_gathers();  // before FFmpeg's libraries choose their code
   CLI::App cli{"video-encoder: packages MP4 files into MPEG-DASH and HLS presentations"};
   cli.require_subcommand(1);
   bool debug = false;

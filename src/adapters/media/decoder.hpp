@@ -6,9 +6,9 @@
 
 namespace ve::adapters::media {
 
-// A decoder for `stream`, or InvalidInput naming the track and its codec. Video decoders use the
-// threads libavcodec chooses; audio decoders run on the caller's thread (audio is cheap to decode,
-// and a frame-threaded audio decoder only adds hand-overs).
-core::Result<CodecContext> open_decoder(const AVStream& stream);
+// A decoder for `stream`, or InvalidInput naming the track and its codec. Video decoders use
+// `video_threads` (0: the threads libavcodec chooses); audio decoders run on the caller's thread
+// (audio is cheap to decode, and a frame-threaded audio decoder only adds hand-overs).
+core::Result<CodecContext> open_decoder(const AVStream& stream, int video_threads = 0);
 
 }  // namespace ve::adapters::media

@@ -59,7 +59,14 @@ class VideoLadder {
   core::Status open(const std::vector<core::PlannedRendition>& plan, EncodedOutput& out,
                     std::vector<ports::RenditionSummary>& summaries) {
     const AVStream& st = *in_.video();
-    auto decoder = open_decoder(st);
+    std::vector<int64_t> encoded_pixels;
+    for (const core::PlannedRendition& r : plan) {
+      if (!r.keep_source) encoded_pixels.push_back(int64_t{r.size.width} * r.size.height);
+    }
+    const unsigned cores = options_.cores != 0 ? options_.cores : std::max(1u, std::thread::hardware_concurrency());
+    const core::EncodeThreads threads =
+        core::encode_threads(int64_t{st.codecpar->width} * st.codecpar->height, encoded_pixels, cores);
+    auto decoder = open_decoder(st, encoded_pixels.empty() ? 0 : threads.decoder);
     if (!decoder) return fail(decoder.error());
     decoder_ = std::move(*decoder);
     const core::SourceVideo facts = in_.video_facts();
@@ -83,12 +90,6 @@ class VideoLadder {
     planner_.emplace(ticks_of(options_.segment_duration_seconds, frame_tb_));
 
     const core::Rational rate{source.frame_rate.num, source.frame_rate.den};
-    std::vector<int64_t> encoded_pixels;
-    for (const core::PlannedRendition& r : plan) {
-      if (!r.keep_source) encoded_pixels.push_back(int64_t{r.size.width} * r.size.height);
-    }
-    const unsigned cores = options_.cores != 0 ? options_.cores : std::max(1u, std::thread::hardware_concurrency());
-    const std::vector<int> threads = core::encoder_threads(encoded_pixels, cores);
     for (const core::PlannedRendition& r : plan) {
       OutputTrackSpec spec;
       spec.id = rung_id(st.index, r);
@@ -116,7 +117,8 @@ class VideoLadder {
         RungSettings settings;
         settings.rendition = r;
         settings.x264_preset = options_.x264_preset;
-        settings.threads = threads[rungs_.size()];
+        settings.threads = threads.rungs[rungs_.size()];
+        settings.yields = threads.yields[rungs_.size()];
         settings.input = upright;
         // Tags: BT.709 after tone mapping; otherwise the source's own.
         settings.primaries = facts.hdr ? AVCOL_PRI_BT709 : st.codecpar->color_primaries;
@@ -169,6 +171,8 @@ class VideoLadder {
     if (auto ok = fixer_->end(); !ok) return ok;
     if (auto ok = drain_fixer(progress); !ok) return ok;
     core::Status first_error;
+    // Every rung flushes its encoder at once, rather than each waiting for the ones before it.
+    for (auto& r : rungs_) r->end_input();
     for (auto& r : rungs_) {
       auto ok = r->finish();
       if (!ok && first_error) first_error = ok;

@@ -18,6 +18,7 @@ struct RungSettings {
   core::PlannedRendition rendition;
   std::string x264_preset;
   int threads = 0;               // libx264's; 0 lets it choose
+  bool yields = false;           // the rung's thread runs at a lower priority (core::EncodeThreads)
   VideoFormat input;             // of the frames pushed (upright, any pixel format)
   AVColorPrimaries primaries = AVCOL_PRI_UNSPECIFIED;  // tags of the output
   AVColorTransferCharacteristic transfer = AVCOL_TRC_UNSPECIFIED;
@@ -49,7 +50,9 @@ class RungEncoder {
   // Hands a frame to the thread (waits while it has a few queued). False once the thread stopped
   // (an error: see finish()).
   bool push(Frame frame);
-  // No more frames: the thread flushes the encoder and ends the track. Returns its first error.
+  // No more frames: the thread flushes the encoder and ends the track, without waiting for it.
+  void end_input();
+  // end_input(), then waits for the thread. Returns its first error.
   core::Status finish();
   // Stops at once, dropping queued frames (cancellation or another rung's failure).
   void abort();

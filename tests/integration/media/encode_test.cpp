@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <map>
+#include <sstream>
 #include <regex>
 #include <stop_token>
 
@@ -597,6 +599,43 @@ TEST_F(Encode, UnknownX264PresetIsRefused) {
   EXPECT_EQ(summary.error().kind, core::ErrorKind::InvalidInput) << summary.error().message;
   EXPECT_NE(summary.error().message.find("warpspeed"), std::string::npos) << summary.error().message;
   expect_nothing_written(tmp_, {"in.mkv"});
+}
+
+// Every rung's thread carries its name ("rung 480p", as `top -H` shows it) and, where the rungs
+// fill the cores one thread each (2 cores, 720p..360p), all but the heaviest run at a lower
+// priority, so the scheduler gives the heaviest a core whenever it has a frame (core::encode_threads).
+// Read from /proc half-way through, when every rung thread has taken frames; the packaging thread
+// itself keeps its priority.
+TEST_F(Encode, TheRungsBehindTheHeaviestYieldItTheCores) {
+  const auto input = tmp_ / "in.mp4";
+  ffmpeg_generate(testsrc("1280x720", 2) + "-c:v libx264 -preset ultrafast -c:a aac", input);
+  auto options = options_for("720p:2800k,480p:1400k,360p:800k");
+  options.cores = 2;
+  const auto nice_of = [](const std::filesystem::path& task) {
+    // Field 19 of stat is the nice value; the name (field 2) may hold spaces, so count after its ')'.
+    const std::string stat = read_text(task / "stat");
+    std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 19 && rest >> field; ++i) {
+    }
+    return std::stoi(field);
+  };
+  const int own_nice = nice_of("/proc/thread-self");
+  std::map<std::string, int> nice_by_name;
+  const ports::ProgressFn progress = [&](const ports::Progress& p) {
+    if (p.fraction < 0.5 || !nice_by_name.empty()) return;
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::string name = read_text(task.path() / "comm");
+      while (!name.empty() && name.back() == '\n') name.pop_back();
+      if (name.rfind("rung ", 0) == 0) nice_by_name[name] = nice_of(task.path());
+    }
+  };
+  auto summary = LadderPackager().package(input, tmp_ / "p", options, progress);
+  ASSERT_TRUE(summary) << summary.error().message;
+  EXPECT_EQ(nice_by_name, (std::map<std::string, int>{{"rung 720p", own_nice},
+                                                       {"rung 480p", std::min(own_nice + 12, 19)},
+                                                       {"rung 360p", std::min(own_nice + 12, 19)}}));
+  EXPECT_EQ(nice_of("/proc/thread-self"), own_nice);
 }
 
 // A stop requested mid-encode (from the progress callback, once a tenth is done) ends package()

@@ -6,30 +6,86 @@
 namespace ve::core {
 namespace {
 
-constexpr int64_t k1080 = 1920 * 1080, k720 = 1280 * 720, k480 = 854 * 480, k360 = 640 * 360;
+constexpr int64_t k2160 = 3840 * 2160, k1440 = 2560 * 1440, k1080 = 1920 * 1080, k720 = 1280 * 720,
+                  k480 = 854 * 480, k360 = 640 * 360;
 
-TEST(EncoderThreads, ShareTheCoresByPixelsSoTheTallestRungGetsMost) {
-  EXPECT_EQ(encoder_threads({k1080, k720, k480, k360}, 2), (std::vector<int>{2, 1, 1, 1}));
-  // 8 cores: 12 threads in all, shared 57 %, 25 %, 11 %, 6 %, rounded up.
-  EXPECT_EQ(encoder_threads({k1080, k720, k480, k360}, 8), (std::vector<int>{7, 4, 2, 1}));
+TEST(EncodeThreads, ALadderThatFillsTheCoresRunsOneThreadPerRungBehindTheHeaviest) {
+  // 2 cores, 1080p..360p from 1080p: the 1080p rung is 57 % of the pixels, 43 % of the work.
+  const EncodeThreads t = encode_threads(k1080, {k1080, k720, k480, k360}, 2);
+  EXPECT_EQ(t.rungs, (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_EQ(t.yields, (std::vector<bool>{false, true, true, true}));
+  EXPECT_EQ(t.decoder, 1);
 }
 
-TEST(EncoderThreads, ALoneRungGetsWhatLibx264WouldGiveItself) {
-  EXPECT_EQ(encoder_threads({k1080}, 2), (std::vector<int>{3}));
-  EXPECT_EQ(encoder_threads({k360}, 16), (std::vector<int>{24}));
-  EXPECT_EQ(encoder_threads({k720}, 1), (std::vector<int>{1}));
+TEST(EncodeThreads, TheHeaviestRungKeepsItsPriorityWhereverItIsInTheLadder) {
+  const EncodeThreads t = encode_threads(k1080, {k360, k1080, k720}, 2);
+  EXPECT_EQ(t.yields, (std::vector<bool>{true, false, true}));
 }
 
-TEST(EncoderThreads, EveryRungGetsAtLeastOneThread) {
-  EXPECT_EQ(encoder_threads({k1080, 16 * 16}, 1), (std::vector<int>{1, 1}));
-  EXPECT_EQ(encoder_threads({0, 0}, 4), (std::vector<int>{1, 1}));
+TEST(EncodeThreads, AKeptSourceLeavesTheEncodedRungsOneThreadEachAndTheDecoderOne) {
+  // `auto` on a browser-safe 1080p source: 720p, 480p and 360p encoded, the decoder's work (half a
+  // rung pixel per source pixel at most) within one core's share.
+  const EncodeThreads t = encode_threads(k1080, {k720, k480, k360}, 2);
+  EXPECT_EQ(t.rungs, (std::vector<int>{1, 1, 1}));
+  EXPECT_EQ(t.yields, (std::vector<bool>{false, true, true}));
+  EXPECT_EQ(t.decoder, 1);
 }
 
-TEST(EncoderThreads, ZeroCoresCountsAsOne) {
-  EXPECT_EQ(encoder_threads({k1080, k720}, 0), encoder_threads({k1080, k720}, 1));
+TEST(EncodeThreads, A4kSourceWithTheWholeLadderStillFitsOneThreadPerRung) {
+  const EncodeThreads t = encode_threads(k2160, {k2160, k1440, k1080, k720, k480, k360}, 2);
+  EXPECT_EQ(t.rungs, (std::vector<int>(6, 1)));
+  EXPECT_EQ(t.decoder, 1);
 }
 
-TEST(EncoderThreads, NoRungsNoThreads) { EXPECT_TRUE(encoder_threads({}, 4).empty()); }
+TEST(EncodeThreads, ADecoderWithMoreWorkThanOneCoresShareKeepsItsThreads) {
+  // A 4K source down to 1080p..360p: the rungs fill the cores one thread each, but decoding 4K may
+  // take more than one core's share.
+  const EncodeThreads t = encode_threads(k2160, {k1080, k720, k480, k360}, 2);
+  EXPECT_EQ(t.rungs, (std::vector<int>{1, 1, 1, 1}));
+  EXPECT_EQ(t.decoder, 0);
+  // One core: nothing to gain from decoder threads, however heavy the decoding.
+  EXPECT_EQ(encode_threads(k2160, {k360}, 1).decoder, 1);
+}
+
+TEST(EncodeThreads, MoreCoresThanTheRungsCanFillShareOutLibx264sThreadsByPixels) {
+  // 8 cores: 12 threads in all, shared 57 %, 25 %, 11 %, 6 %, rounded up; the decoder chooses.
+  const EncodeThreads t = encode_threads(k1080, {k1080, k720, k480, k360}, 8);
+  EXPECT_EQ(t.rungs, (std::vector<int>{7, 4, 2, 1}));
+  EXPECT_EQ(t.yields, (std::vector<bool>(4, false)));
+  EXPECT_EQ(t.decoder, 0);
+}
+
+TEST(EncodeThreads, ALoneRungGetsWhatLibx264WouldGiveItself) {
+  EXPECT_EQ(encode_threads(k1080, {k1080}, 2).rungs, (std::vector<int>{3}));
+  EXPECT_EQ(encode_threads(k360, {k360}, 16).rungs, (std::vector<int>{24}));
+  EXPECT_EQ(encode_threads(k1080, {k1080}, 2).yields, (std::vector<bool>{false}));
+}
+
+TEST(EncodeThreads, OneCoreRunsEverythingOneThreadEach) {
+  const EncodeThreads t = encode_threads(k720, {k720}, 1);
+  EXPECT_EQ(t.rungs, (std::vector<int>{1}));
+  EXPECT_EQ(t.yields, (std::vector<bool>{false}));
+  EXPECT_EQ(t.decoder, 1);
+  EXPECT_EQ(encode_threads(k1080, {k1080, 16 * 16}, 1).rungs, (std::vector<int>{1, 1}));
+}
+
+TEST(EncodeThreads, EveryRungGetsAtLeastOneThread) {
+  EXPECT_EQ(encode_threads(0, {0, 0}, 4).rungs, (std::vector<int>{1, 1}));
+}
+
+TEST(EncodeThreads, ZeroCoresCountsAsOne) {
+  const EncodeThreads zero = encode_threads(k1080, {k1080, k720}, 0);
+  const EncodeThreads one = encode_threads(k1080, {k1080, k720}, 1);
+  EXPECT_EQ(zero.rungs, one.rungs);
+  EXPECT_EQ(zero.yields, one.yields);
+  EXPECT_EQ(zero.decoder, one.decoder);
+}
+
+TEST(EncodeThreads, NoRungsNoThreads) {
+  const EncodeThreads t = encode_threads(k1080, {}, 4);
+  EXPECT_TRUE(t.rungs.empty());
+  EXPECT_TRUE(t.yields.empty());
+}
 
 }  // namespace
 }  // namespace ve::core
