@@ -66,7 +66,7 @@ class VideoLadder {
     const unsigned cores = options_.cores != 0 ? options_.cores : std::max(1u, std::thread::hardware_concurrency());
     const core::EncodeThreads threads =
         core::encode_threads(int64_t{st.codecpar->width} * st.codecpar->height, encoded_pixels, cores);
-    auto decoder = open_decoder(st, encoded_pixels.empty() ? 0 : threads.decoder);
+    auto decoder = open_decoder(st, threads.decoder);  // 0 (libavcodec's choice) when nothing is encoded
     if (!decoder) return fail(decoder.error());
     decoder_ = std::move(*decoder);
     const core::SourceVideo facts = in_.video_facts();
