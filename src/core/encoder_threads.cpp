@@ -25,17 +25,21 @@ EncodeThreads encode_threads(int64_t source_pixels, const std::vector<int64_t>& 
     plan.yields[heaviest] = false;
     const double decode = kDecodeCost * static_cast<double>(std::max<int64_t>(source_pixels, 0));
     plan.decoder = decode * (n - 1) <= all + 1e-9 ? 1 : 0;
-    return plan;
+  } else {
+    const double budget = 1.5 * n;  // libx264's own count per encoder
+    const int most = std::max(1, static_cast<int>(budget));
+    for (const double p : pixels) {
+      const double share = all > 0 ? p / all : 0;
+      const int wanted = static_cast<int>(std::ceil(share * budget - 1e-9));
+      plan.rungs.push_back(std::clamp(wanted, 1, most));
+    }
+    plan.yields.assign(pixels.size(), false);
   }
-
-  const double budget = 1.5 * n;  // libx264's own count per encoder
-  const int most = std::max(1, static_cast<int>(budget));
-  for (const double p : pixels) {
-    const double share = all > 0 ? p / all : 0;
-    const int wanted = static_cast<int>(std::ceil(share * budget - 1e-9));
-    plan.rungs.push_back(std::clamp(wanted, 1, most));
+  if (n >= 2) {
+    for (size_t i = 0; i < pixels.size(); ++i) {
+      if (pixels[i] <= static_cast<double>(kSmallRungPixels)) plan.rungs[i] = std::max(plan.rungs[i], 2);
+    }
   }
-  plan.yields.assign(pixels.size(), false);
   return plan;
 }
 

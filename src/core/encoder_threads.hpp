@@ -37,11 +37,22 @@ struct EncodeThreads {
 // Otherwise (more cores than the rungs can fill one thread each) the rungs share 1.5 threads per
 // core by pixel count, libx264's own count per encoder: rung i gets ceil(pixels_i / all pixels *
 // cores * 1.5), at least 1 and at most cores * 1.5; the decoder chooses for itself; nobody yields.
+//
+// Either way, with two cores or more a rung of at most kSmallRungPixels gets at least two threads.
+// libx264's rate control in one thread starts the stream blurred: the B-frames right after the
+// opening IDR frame come out far below the rest (360p from the bench's 1080p input: frames 2 to 8
+// at 34.3-35.3 dB, against at least 38.3 dB with two threads, or libx264's own count). Across
+// 60 s that costs 0.13 dB of pooled PSNR at 360p and 0.05 dB at 480p. A second
+// thread costs a small rung little CPU time (measured with ffmpeg on that input: +1 % at 360p,
+// +3 % at 480p, but +15 % at 720p, so bigger rungs keep one).
 EncodeThreads encode_threads(int64_t source_pixels, const std::vector<int64_t>& rung_pixels, unsigned cores);
 
 // libx264's part of the CPU time of a ladder encode at the veryfast preset (measured 74-78 % on a
 // 1080p..360p ladder; slower presets have more).
 inline constexpr double kEncoderShare = 0.75;
+// The largest rung (width x height) that never runs libx264 in one thread on two cores or more:
+// 854x480 and 640x480 are below it, 1024x576 and 1280x720 above.
+inline constexpr int64_t kSmallRungPixels = 500'000;
 // Decoding cost per source pixel relative to libx264's per encoded pixel, on the pessimistic side
 // (1080p H.264 measured 0.16; HEVC and AV1 cost more).
 inline constexpr double kDecodeCost = 0.5;

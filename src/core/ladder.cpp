@@ -172,8 +172,26 @@ std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const R
   }
   if (!is_browser_safe(source, reference->bitrate, segment_seconds)) return capped(ladder, display);
   std::vector<PlannedRendition> out = {{display, source.bitrate, 0, 0, true}};
+  std::vector<Rung> below;
   for (const Rung& r : ladder) {
-    if (r.height < display.height) out.push_back(encoded({even_width_for(r.height, display), r.height}, r.bitrate));
+    if (r.height < display.height) below.push_back(r);
+  }
+  for (const Rung& r : spaced_below(source.bitrate, below)) {
+    out.push_back(encoded({even_width_for(r.height, display), r.height}, r.bitrate));
+  }
+  return out;
+}
+
+std::vector<Rung> spaced_below(int64_t top_bitrate, const std::vector<Rung>& rungs) {
+  if (top_bitrate <= 0) return rungs;
+  std::vector<Rung> out;
+  int64_t above = top_bitrate;
+  for (size_t i = 0; i < rungs.size(); ++i) {
+    const int64_t rate = std::min(rungs[i].bitrate, above * 2 / 3);
+    const int64_t next = i + 1 < rungs.size() ? rungs[i + 1].bitrate : 0;
+    if (rate * 2 < next * 3) continue;  // squeezed between its neighbours: a player gains nothing from it
+    out.push_back({rungs[i].height, rate});
+    above = rate;
   }
   return out;
 }

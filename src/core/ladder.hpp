@@ -107,9 +107,18 @@ bool is_browser_safe(const SourceVideo& source, int64_t rung_bitrate, double seg
 // the smallest rung's bit rate. `auto` plans the default ladder so, and when the source is
 // browser-safe against the rung that would apply to its height (the shortest rung at least as
 // tall, else the tallest), keeps the source as the top rendition and encodes only the rungs below
-// it. `source` plans one kept rendition.
+// it, spaced below the source's bit rate (spaced_below). `source` plans one kept rendition.
 std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const RenditionsSetting& setting,
                                               double segment_seconds = 0);
+
+// The rungs (tallest first) worth encoding below a top rendition of `top_bitrate` (a kept source's
+// measured rate; 0 when unknown leaves them as they are). Neighbouring renditions should be 1.5x
+// to 2x apart in bit rate (Apple's HLS authoring specification): a player switches between them
+// by bandwidth, so a rung at nearly the rate of the one above it is never worth choosing. Each
+// rung's rate is capped at 2/3 of the rendition above it; a rung that the cap leaves less than
+// 1.5x above the next rung's own rate would crowd both neighbours and is left out, so no gap grows
+// beyond 2.25x. The smallest rung is always kept.
+std::vector<Rung> spaced_below(int64_t top_bitrate, const std::vector<Rung>& rungs);
 
 // The lowest H.264 level (level_idc: 30 for 3.0, 41 for 4.1, ...) whose limits (ITU-T H.264
 // Table A-1: frame size in macroblocks, its sides, macroblocks per second, High-profile bit rate

@@ -36,6 +36,11 @@ core::Status use_avcc(AVCodecParameters* par) {
   return {};
 }
 
+// Names the calling thread for `top -H` and the like ("rung 720p"); the kernel keeps 15 characters.
+void name_this_thread(const core::PlannedRendition& r) {
+  pthread_setname_np(pthread_self(), ("rung " + rung_name(r)).substr(0, 15).c_str());
+}
+
 // Lowers the calling thread's priority (Linux: nice is per thread) by kYieldNice, so the threads at
 // the normal priority get a core first whenever they can run. Lowering needs no privilege; should
 // it fail anyway, the rung runs at the normal priority, only less evenly scheduled.
@@ -93,7 +98,16 @@ core::Result<std::unique_ptr<RungEncoder>> RungEncoder::open(const RungSettings&
   av_dict_set(&options, "preset", s.x264_preset.c_str(), 0);
   av_dict_set(&options, "profile", "high", 0);
   av_dict_set(&options, "forced-idr", "1", 0);
-  const int rc = avcodec_open2(c, x264, &options);
+  // libx264 starts its own threads (frame threads, lookahead) when it is opened, and a new thread
+  // takes its name and priority from the one that starts it: opened from a thread named after the
+  // rung and at its priority, they all carry both, as the rung's own thread does.
+  int rc = 0;
+  std::thread opener([&] {
+    name_this_thread(r);
+    if (s.yields) yield_to_other_threads(rung_name(r));
+    rc = avcodec_open2(c, x264, &options);
+  });
+  opener.join();
   av_dict_free(&options);
   if (rc < 0) {
     return core::fail(core::Error::invalid_input(what + ": libx264 refused the settings (preset \"" + s.x264_preset +
@@ -123,8 +137,7 @@ AVRational RungEncoder::time_base() const { return encoder_->time_base; }
 
 void RungEncoder::start(EncodedOutput& output, size_t track) {
   thread_ = std::thread([this, &output, track] {
-    // Named for `top -H` and the like ("rung 720p"); the kernel keeps 15 characters.
-    pthread_setname_np(pthread_self(), ("rung " + rung_name(settings_.rendition)).substr(0, 15).c_str());
+    name_this_thread(settings_.rendition);
     if (settings_.yields) yield_to_other_threads(rung_name(settings_.rendition));
     result_ = run(output, track);
     if (!result_) queue_.abort();  // the producer's next push fails instead of waiting

@@ -95,6 +95,51 @@ TEST(Renditions, AutoKeepsABrowserSafeSourceAndEncodesOnlyBelowIt) {
   EXPECT_TRUE(plan_renditions(s, automatic)[0].keep_source);
 }
 
+// Below a kept source the rungs are spaced by bit rate: 1.5x to 2.25x between neighbours.
+TEST(Renditions, AutoSpacesTheRungsBelowAKeptSourceByItsBitRate) {
+  const RenditionsSetting automatic;
+  const auto rates = [](const std::vector<PlannedRendition>& plan) {
+    std::vector<std::pair<int, int64_t>> out;
+    for (const auto& r : plan) out.emplace_back(r.size.height, r.bitrate);
+    return out;
+  };
+  using Plan = std::vector<std::pair<int, int64_t>>;
+  // 5 Mb/s: the default ladder's own rates already sit 1.75x to 2x apart.
+  EXPECT_EQ(rates(plan_renditions(h264_1080p(5'000'000), automatic)),
+            (Plan{{1080, 5'000'000}, {720, 2'800'000}, {480, 1'400'000}, {360, 800'000}}));
+  // 4 Mb/s: 720p is capped at 2/3 of it, still 1.9x above 480p.
+  EXPECT_EQ(rates(plan_renditions(h264_1080p(4'000'000), automatic)),
+            (Plan{{1080, 4'000'000}, {720, 2'666'666}, {480, 1'400'000}, {360, 800'000}}));
+  // 2.86 Mb/s (the sample video.mp4): 720p at 2.8 Mb/s would be the source's rate at a smaller
+  // size, and capped (1.91 Mb/s) it would sit 1.36x above 480p: it is left out, and 480p is 2.04x
+  // below the source.
+  EXPECT_EQ(rates(plan_renditions(h264_1080p(2'862'000), automatic)),
+            (Plan{{1080, 2'862'000}, {480, 1'400'000}, {360, 800'000}}));
+  // 1 Mb/s: only the smallest rung, at 2/3 of the source.
+  EXPECT_EQ(rates(plan_renditions(h264_1080p(1'000'000), automatic)), (Plan{{1080, 1'000'000}, {360, 666'666}}));
+  // An unknown rate leaves the ladder as it is.
+  EXPECT_EQ(rates(plan_renditions(h264_1080p(0), automatic)),
+            (Plan{{1080, 0}, {720, 2'800'000}, {480, 1'400'000}, {360, 800'000}}));
+  // A list is taken as it is, whatever the source's rate.
+  EXPECT_EQ(heights(plan_renditions(h264_1080p(1'000'000), *parse_renditions("1080p:5000k,720p:4800k"))),
+            (std::vector<int>{1080, 720}));
+}
+
+TEST(Renditions, SpacedRungsStayBetweenOneAndAHalfAndTwoAndAQuarterApart) {
+  const std::vector<Rung>& ladder = default_ladder();
+  for (int64_t top = 300'000; top <= 30'000'000; top += 37'000) {
+    const auto rungs = spaced_below(top, ladder);
+    ASSERT_FALSE(rungs.empty()) << top;
+    EXPECT_EQ(rungs.back().height, ladder.back().height) << top;
+    int64_t above = top;
+    for (const Rung& r : rungs) {
+      EXPECT_LE(r.bitrate * 3, above * 2) << top << " " << r.height;      // at least 1.5x below
+      EXPECT_LE(above * 4, r.bitrate * 9 + 9) << top << " " << r.height;  // at most 2.25x below
+      above = r.bitrate;
+    }
+  }
+}
+
 TEST(Renditions, AutoEncodesEverythingWhenTheSourceIsNotBrowserSafe) {
   const RenditionsSetting automatic;
   SourceVideo hevc = h264_1080p();
