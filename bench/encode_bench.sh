@@ -10,7 +10,8 @@
 #      the audio rendition's codec/rate/channels.
 #   3. Per rung: PSNR of the rendition (init + segments concatenated) against the source scaled to
 #      the rung's size with bicubic, and the rendition's bit rate (init + segment bytes / duration).
-#   4. video-encoder only: --renditions auto on the same input (wall; ratio to the full ladder),
+#   4. video-encoder only: --renditions auto on the same input (wall; ratio to the full ladder;
+#      the renditions it made),
 #      and --jobs 2 on two copies of the input vs two invocations one after the other.
 #   5. The goals' ratios: ours/ffmpeg wall (goal <= 0.9), PSNR difference per rung (goal within
 #      0.1 dB), peak RSS ours/ffmpeg, auto/full wall (goal <= 0.5).
@@ -380,6 +381,13 @@ if [[ $FFMPEG_ONLY != 1 && -z ${failed[ours]:-} ]] && ((EXTRA_RUNS > 0)); then
           label="2 copies, one after other" ;;
       esac
       timed "$key" "$label" "$run" "$EXTRA_RUNS"
+      if [[ $key == auto && $run == 1 ]]; then
+        # What auto chose: the kept source and the rungs encoded below it, with their bandwidths.
+        auto_made=$(grep -ho '<Representation id="[^"]*"[^>]*bandwidth="[0-9]*"' "$dir"/*/manifest.mpd 2>/dev/null |
+          sed -E 's/.*id="([^"]*)".*bandwidth="([0-9]*)"/\1 \2/' |
+          awk '{printf "%s%s %d kbit/s", (NR > 1 ? ", " : ""), $1, $2 / 1000}' || true)
+        echo "  auto made: ${auto_made:-(no manifest)}"
+      fi
       rm -rf -- "$dir"
     done
   done
@@ -556,6 +564,7 @@ if [[ $FFMPEG_ONLY != 1 && ${#extra_keys[@]} == 0 ]]; then
 elif [[ $FFMPEG_ONLY != 1 ]]; then
   echo "video-encoder only ($EXTRA_RUNS run(s) each; median wall)"
   printf '  --renditions auto         %8s s   auto/full ladder %s\n' "$(fmt .2f "$auto_w")" "$(fmt .2f "$(ratio "$auto_w" "$full_ours")")"
+  [[ -z ${auto_made:-} ]] || printf '    (%s)\n' "$auto_made"
   printf '  2 copies, --jobs 2        %8s s\n' "$(fmt .2f "$jobs_w")"
   printf '  2 copies, one after other %8s s   jobs2/one-after-other %s\n' "$(fmt .2f "$seq_w")" "$(fmt .2f "$(ratio "$jobs_w" "$seq_w")")"
   for key in "${extra_keys[@]}"; do [[ -z ${failed[$key]:-} ]] || echo "  $key FAILED: ${failed[$key]}"; done
