@@ -97,7 +97,7 @@ core::Status EncodedOutput::write(Track& t, Buffered b) {
   b.sample.pts = av_rescale_q(b.sample.pts, t.spec.time_base, t.writer_time_base) - t.offset;
   b.sample.dts = av_rescale_q(b.sample.dts, t.spec.time_base, t.writer_time_base) - t.offset;
   b.sample.duration = av_rescale_q(b.sample.duration, t.spec.time_base, t.writer_time_base);
-  return t.writer->add(b.sample, b.bytes, b.begins);
+  return t.writer->add(b.sample, std::move(b.bytes), b.begins);
 }
 
 core::Result<std::vector<core::PackagedTrack>> EncodedOutput::finish() {

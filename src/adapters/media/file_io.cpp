@@ -149,6 +149,16 @@ core::Status write_all(int fd, std::span<const uint8_t> bytes, const std::filesy
   return {};
 }
 
+core::Status write_parts(int fd, std::span<const std::span<const uint8_t>> parts, const std::filesystem::path& name) {
+  std::vector<iovec> iov;
+  iov.reserve(parts.size());
+  for (const auto& part : parts) {
+    // An empty part would stall writev_all, which moves on only past written bytes.
+    if (!part.empty()) iov.push_back({const_cast<uint8_t*>(part.data()), part.size()});
+  }
+  return writev_all(fd, iov, name);
+}
+
 core::Status copy_range(int in, int64_t offset, int64_t length, int out, const std::filesystem::path& name) {
   while (length > 0) {
     loff_t from = offset;

@@ -44,6 +44,10 @@ core::Status copy_ranges(int in, std::span<const ByteRange> ranges, int out, con
 // Writes all of bytes at the current offset. Internal on failure (disk full, I/O error).
 core::Status write_all(int fd, std::span<const uint8_t> bytes, const std::filesystem::path& name);
 
+// Writes the parts one after another at the current offset, gathered by the kernel (writev), so
+// no buffer has to join them first. Internal on failure.
+core::Status write_parts(int fd, std::span<const std::span<const uint8_t>> parts, const std::filesystem::path& name);
+
 // Appends length bytes of `in` starting at `offset` to `out`, in the kernel where it can
 // (copy_file_range), else through a fixed buffer. InvalidInput if the input ends early.
 core::Status copy_range(int in, int64_t offset, int64_t length, int out, const std::filesystem::path& name);

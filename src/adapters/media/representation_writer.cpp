@@ -50,7 +50,7 @@ RepresentationWriter::RepresentationWriter(core::TrackDescription description, A
   packaged_.track = std::move(description);
 }
 
-core::Status RepresentationWriter::add(const InputSample& s, std::span<const uint8_t> bytes,
+core::Status RepresentationWriter::add(const InputSample& s, std::vector<uint8_t> bytes,
                                        std::optional<bool> begins_segment) {
   const int64_t dts = av_rescale_q(s.dts, input_tb_, output_tb_);
   const int64_t pts = av_rescale_q(s.pts, input_tb_, output_tb_);
@@ -78,7 +78,7 @@ core::Status RepresentationWriter::add(const InputSample& s, std::span<const uin
     if (auto ok = flush(decode_time); !ok) return ok;
   }
   if (duration > 0) last_duration_ = duration;
-  pending_.push_back({s.pos, s.size, decode_time, pts - shift_, s.sync, {bytes.begin(), bytes.end()}});
+  pending_.push_back({s.pos, s.size, decode_time, pts - shift_, s.sync, std::move(bytes)});
   return {};
 }
 
@@ -129,10 +129,15 @@ core::Status RepresentationWriter::flush(int64_t next_decode_time) {
   if (auto ok = write_all(out->get(), header, path); !ok) return ok;
   uint64_t bytes = header.size();
   if (input_fd_ < 0) {
-    std::vector<uint8_t> data;
-    for (const Pending& p : pending_) data.insert(data.end(), p.bytes.begin(), p.bytes.end());
-    if (auto ok = write_all(out->get(), data, path); !ok) return ok;
-    bytes += data.size();
+    // Straight from each sample's own buffer: joining a segment's samples first would take a
+    // fresh buffer of the segment's size (megabytes, new pages to fault in) for every segment.
+    std::vector<std::span<const uint8_t>> parts;
+    parts.reserve(pending_.size());
+    for (const Pending& p : pending_) {
+      parts.emplace_back(p.bytes);
+      bytes += p.bytes.size();
+    }
+    if (auto ok = write_parts(out->get(), parts, path); !ok) return ok;
   } else {
     std::vector<ByteRange> ranges;
     ranges.reserve(pending_.size());

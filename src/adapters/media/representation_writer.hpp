@@ -37,7 +37,7 @@ class RepresentationWriter {
   // default); set before the first add().
   void set_id(std::string id) { packaged_.id = std::move(id); }
 
-  core::Status add(const InputSample& sample, std::span<const uint8_t> bytes = {},
+  core::Status add(const InputSample& sample, std::vector<uint8_t> bytes = {},
                   std::optional<bool> begins_segment = std::nullopt);
   // Writes the last segment. InvalidInput when the track had no samples.
   core::Status finish();

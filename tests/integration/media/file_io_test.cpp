@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <span>
+#include <vector>
+
 #include "support/test_support.hpp"
 
 namespace ve::adapters::media {
@@ -51,6 +55,47 @@ TEST(CopyRanges, RangePastTheEndIsInvalidInput) {
     ASSERT_FALSE(status);
     EXPECT_EQ(status.error().kind, core::ErrorKind::InvalidInput);
   }
+}
+
+// A segment's encoded samples go out as they are, one part each: more parts than one writev takes
+// (IOV_MAX), empty ones among them, and big ones.
+TEST(WriteParts, WritesEveryPartInOrderWhateverTheirNumberAndSize) {
+  ve::testing::TempDir tmp;
+  const std::string data = pattern(6 << 20);
+  std::vector<std::span<const uint8_t>> parts;
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+  size_t at = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const size_t size = i % 7 == 0 ? 0 : static_cast<size_t>(i % 5) * 11;
+    parts.emplace_back(bytes + at, size);
+    at += size;
+  }
+  parts.emplace_back(bytes + at, data.size() - at);
+  auto out = create_for_writing(tmp / "out");
+  ASSERT_TRUE(out);
+  const auto status = write_parts(out->get(), parts, tmp / "out");
+  ASSERT_TRUE(status) << status.error().message;
+  EXPECT_TRUE(ve::testing::read_text(tmp / "out") == data);
+  auto empty = create_for_writing(tmp / "empty");
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(write_parts(empty->get(), {}, tmp / "empty"));
+  EXPECT_EQ(std::filesystem::file_size(tmp / "empty"), 0u);
+}
+
+TEST(WriteParts, AFailedWriteIsInternalNamingTheFile) {
+  ve::testing::TempDir tmp;
+  const std::string data = pattern(100);
+  const std::vector<std::span<const uint8_t>> parts = {
+      {reinterpret_cast<const uint8_t*>(data.data()), data.size()}};
+  auto in = open_for_reading([&] {
+    ve::testing::write_bytes(tmp / "ro", data);
+    return tmp / "ro";
+  }());
+  ASSERT_TRUE(in);
+  const auto status = write_parts(in->get(), parts, tmp / "ro");  // opened for reading only
+  ASSERT_FALSE(status);
+  EXPECT_EQ(status.error().kind, core::ErrorKind::Internal);
+  EXPECT_NE(status.error().message.find("ro"), std::string::npos) << status.error().message;
 }
 
 }  // namespace
