@@ -116,8 +116,10 @@ std::vector<PlannedRendition> plan_renditions(const SourceVideo& source, const R
 // to 2x apart in bit rate (Apple's HLS authoring specification): a player switches between them
 // by bandwidth, so a rung at nearly the rate of the one above it is never worth choosing. Each
 // rung's rate is capped at 2/3 of the rendition above it; a rung that the cap leaves less than
-// 1.5x above the next rung's own rate would crowd both neighbours and is left out, so no gap grows
-// beyond 2.25x. The smallest rung is always kept.
+// 1.5x above the next rung's own rate would crowd both neighbours and is left out. In a ladder
+// whose own steps are at least 1.5x (the default's are 1.75x to 2x), leaving a rung out never
+// opens a gap wider than 2.25x; a gap the source's rate already makes (a 1080p source at
+// 7.5 Mb/s above 720p at 2.8 Mb/s) stays as it is. The smallest rung is always kept.
 std::vector<Rung> spaced_below(int64_t top_bitrate, const std::vector<Rung>& rungs);
 
 // The lowest H.264 level (level_idc: 30 for 3.0, 41 for 4.1, ...) whose limits (ITU-T H.264

@@ -55,6 +55,12 @@ void yield_to_other_threads(const std::string& rung) {
   }
 }
 
+// Makes the calling thread one of the rung's: its name, and its lower priority when it yields.
+void join_rung(const RungSettings& s) {
+  name_this_thread(s.rendition);
+  if (s.yields) yield_to_other_threads(rung_name(s.rendition));
+}
+
 }  // namespace
 
 core::Result<std::unique_ptr<RungEncoder>> RungEncoder::open(const RungSettings& s) {
@@ -103,8 +109,7 @@ core::Result<std::unique_ptr<RungEncoder>> RungEncoder::open(const RungSettings&
   // rung and at its priority, they all carry both, as the rung's own thread does.
   int rc = 0;
   std::thread opener([&] {
-    name_this_thread(r);
-    if (s.yields) yield_to_other_threads(rung_name(r));
+    join_rung(s);
     rc = avcodec_open2(c, x264, &options);
   });
   opener.join();
@@ -137,8 +142,7 @@ AVRational RungEncoder::time_base() const { return encoder_->time_base; }
 
 void RungEncoder::start(EncodedOutput& output, size_t track) {
   thread_ = std::thread([this, &output, track] {
-    name_this_thread(settings_.rendition);
-    if (settings_.yields) yield_to_other_threads(rung_name(settings_.rendition));
+    join_rung(settings_);
     result_ = run(output, track);
     if (!result_) queue_.abort();  // the producer's next push fails instead of waiting
   });

@@ -138,6 +138,21 @@ TEST(Renditions, SpacedRungsStayBetweenOneAndAHalfAndTwoAndAQuarterApart) {
       above = r.bitrate;
     }
   }
+  // As auto plans it: kept 1080p sources at every browser-safe rate. Only the gap the source's own
+  // rate makes above 720p's 2.8 Mb/s may exceed 2.25x.
+  for (int64_t top = 300'000; top <= 7'500'000; top += 23'000) {
+    const auto plan = plan_renditions(h264_1080p(top), RenditionsSetting{});
+    ASSERT_TRUE(plan.front().keep_source) << top;
+    EXPECT_EQ(plan.back().size.height, 360) << top;
+    for (size_t i = 1; i < plan.size(); ++i) {
+      const int64_t above = plan[i - 1].bitrate, rate = plan[i].bitrate;
+      EXPECT_LE(rate * 3, above * 2) << top << " " << plan[i].size.height;
+      const bool sources_own_gap = i == 1 && above * 4 > 2'800'000 * 9;  // above 6.3 Mb/s
+      if (!sources_own_gap) {
+        EXPECT_LE(above * 4, rate * 9 + 9) << top << " " << plan[i].size.height;
+      }
+    }
+  }
 }
 
 TEST(Renditions, AutoEncodesEverythingWhenTheSourceIsNotBrowserSafe) {
