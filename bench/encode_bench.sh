@@ -575,7 +575,8 @@ fi
 r_wall=$(ratio "$full_ours" "$full_ff")
 # Each round times ours, then ffmpeg, a minute apart: the ratio within a round cancels a host that
 # turns slower or faster over the quarter of an hour the runs take, which the ratio of the two
-# medians above does not (on a shared machine, the CPU time of the same run varies by 10-30 %).
+# medians above does not (on a shared machine, the CPU time of the same run has varied by up to
+# 50 %).
 round_ratios() {
   [[ -s $results/ours.tsv && -s $results/ffmpeg.tsv ]] || return 0
   paste -d' ' "$results/ours.tsv" "$results/ffmpeg.tsv" | awk 'NF == 8 && $5 > 0 {printf "%.2f\n", $1 / $5}'
