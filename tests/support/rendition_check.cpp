@@ -61,6 +61,10 @@ std::vector<ProbedStream> probe_streams(const std::filesystem::path& file) {
     p.pix_fmt = text(s, "pix_fmt");
     p.sample_aspect_ratio = text(s, "sample_aspect_ratio");
     p.field_order = text(s, "field_order");
+    if (const std::string start = text(s, "start_time");
+        !start.empty() && (std::isdigit(static_cast<unsigned char>(start[0])) || start[0] == '-')) {
+      p.start_time = std::stod(start);
+    }
     p.color_primaries = text(s, "color_primaries");
     p.color_transfer = text(s, "color_transfer");
     p.color_space = text(s, "color_space");
@@ -390,6 +394,16 @@ std::vector<CheckedRendition> expect_good_ladder(const std::filesystem::path& in
     checked.push_back(c);
   }
 
+  if (source && !video.empty()) {
+    // The first picture comes at the presentation's start, as in the input: the video starts where
+    // the input's did after its earliest audio or video stream (start times after edit lists, so
+    // audio priming does not count), within a millisecond. A player otherwise meets a gap and
+    // seeks over it (and dash.js may then lose a WebVTT file's cues).
+    double earliest = source->start_time;
+    for (const ProbedStream* a : source_audio) earliest = std::min(earliest, a->start_time);
+    EXPECT_NEAR(video.front()->start_seconds(0), source->start_time - earliest, 0.001)
+        << "first picture at " << video.front()->start_seconds(0) << " s of the presentation";
+  }
   for (const MpdRepresentation* rep : audio) {
     SCOPED_TRACE(rep->id);
     const auto joined = scratch / (rep->id + ".mp4");

@@ -20,6 +20,7 @@ struct ProbedStream {
   std::string pix_fmt;
   std::string sample_aspect_ratio;  // "1:1"
   std::string field_order;          // "progressive", "tt", ...
+  double start_time = 0;            // seconds, after edit lists (an encoder's priming is not counted)
   std::string color_primaries;
   std::string color_transfer;
   std::string color_space;

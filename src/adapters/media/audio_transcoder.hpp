@@ -26,6 +26,8 @@ class AudioTranscoder {
   // Describes the encoded stream (with the input's language) for the init segment.
   const AVStream& stream() const { return *holder_->streams[0]; }
   AVRational time_base() const { return encoder_->time_base; }
+  // The encoder's priming (leading samples before the first input sample), in time_base().
+  int64_t priming() const { return encoder_->initial_padding; }
   std::string codecs() const { return codecs_; }
 
   // A packet of the input track; nullptr at the end (flushes everything).

@@ -391,6 +391,7 @@ core::Result<EncodedTracks> encode_tracks(SourceMedia& in, const std::vector<cor
       d.channels = st.codecpar->ch_layout.nb_channels;
       spec.stream = &st;
       spec.time_base = st.time_base;
+      spec.content_start = st.start_time;  // after an edit list's priming
     } else {
       auto t = AudioTranscoder::open(st, options.audio_bitrate);
       if (!t) return fail(t.error());
@@ -400,6 +401,7 @@ core::Result<EncodedTracks> encode_tracks(SourceMedia& in, const std::vector<cor
       d.channels = 2;
       spec.stream = &a.transcoder->stream();
       spec.time_base = a.transcoder->time_base();
+      spec.priming = a.transcoder->priming();
     }
     ports::RenditionSummary summary;
     summary.id = spec.id;
@@ -472,8 +474,8 @@ core::Result<EncodedTracks> encode_tracks(SourceMedia& in, const std::vector<cor
   auto tracks = out.finish();
   if (!tracks) return fail(tracks.error());
   result.tracks = std::move(*tracks);
-  result.origin = out.origin();
-  result.origin_time_base = out.origin_time_base();
+  result.media_zero_us = out.media_zero_us();
+  result.presentation_zero_us = out.presentation_zero_us();
   for (size_t i = 0; i < result.tracks.size(); ++i) {
     const core::PackagedTrack& t = result.tracks[i];
     uint64_t bytes = 0;

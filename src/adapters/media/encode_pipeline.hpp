@@ -19,8 +19,10 @@ namespace ve::adapters::media {
 struct EncodedTracks {
   std::vector<core::PackagedTrack> tracks;  // video renditions tallest first, then audio
   std::vector<ports::RenditionSummary> renditions;
-  int64_t origin = 0;  // time zero of the presentation, in the input's time
-  AVRational origin_time_base{1, 1};
+  // Media time zero and presentation time zero in the input's time, microseconds (media time
+  // zero comes first, by the audio's priming; see EncodedOutput).
+  int64_t media_zero_us = 0;
+  int64_t presentation_zero_us = 0;
   int64_t frames = 0;  // video frames decoded and encoded
   DecodedSource source;  // the decoded video, for --verify
   std::vector<std::string> warnings;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "adapters/media/encoded_output.hpp"
 
+#include <algorithm>
+
 #include "adapters/media/file_io.hpp"
 #include "adapters/media/init_segment.hpp"
 #include "core/output_naming.hpp"
@@ -68,21 +70,42 @@ core::Status EncodedOutput::end_track(size_t index) {
 
 core::Status EncodedOutput::start_writers() {
   started_ = true;
+  // Each zero as found, in its track's time base; each track's offsets are then rounded in its own.
+  int64_t media_zero = 0;
+  int64_t presentation_zero = 0;
+  AVRational media_tb{1, 1};
+  AVRational presentation_tb{1, 1};
   bool any = false;
   for (const Track& t : tracks_) {
     if (t.waiting.empty()) continue;
-    if (!any || av_compare_ts(t.first_pts, t.spec.time_base, origin_, origin_tb_) < 0) {
-      origin_ = t.first_pts;
-      origin_tb_ = t.spec.time_base;
-      any = true;
+    const int64_t content = t.spec.content_start != AV_NOPTS_VALUE ? std::max(t.spec.content_start, t.first_pts)
+                                                                   : t.first_pts + std::max<int64_t>(t.spec.priming, 0);
+    if (!any || av_compare_ts(t.first_pts, t.spec.time_base, media_zero, media_tb) < 0) {
+      media_zero = t.first_pts;
+      media_tb = t.spec.time_base;
     }
+    if (!any || av_compare_ts(content, t.spec.time_base, presentation_zero, presentation_tb) < 0) {
+      presentation_zero = content;
+      presentation_tb = t.spec.time_base;
+    }
+    any = true;
   }
+  constexpr AVRational kMicro{1, 1000000};
+  media_zero_us_ = av_rescale_q(media_zero, media_tb, kMicro);
+  presentation_zero_us_ = av_rescale_q(presentation_zero, presentation_tb, kMicro);
+  constexpr auto kDown = static_cast<AVRounding>(AV_ROUND_DOWN);
   for (Track& t : tracks_) {
     if (t.waiting.empty()) continue;
     // In the writer's time base (which the init segment chose, fine enough for every track: a
     // video time base of 1/25 becomes 1/12800), rounded down so that no track starts before zero.
-    t.offset = av_rescale_q_rnd(origin_, origin_tb_, t.writer_time_base, AV_ROUND_DOWN);
-    t.writer.emplace(t.spec.description, t.writer_time_base, t.writer_time_base, segment_seconds_, folder_, -1);
+    // The priming before presentation time zero goes to the writer, which starts the media
+    // timeline there and makes its length the presentationTimeOffset (dash.js otherwise seeks
+    // over the gap before the first picture, and may lose a sidecar WebVTT file's cues on the
+    // way: dash.js issue 5135).
+    t.offset = av_rescale_q_rnd(presentation_zero, presentation_tb, t.writer_time_base, kDown);
+    const int64_t lead = av_rescale_q_rnd(media_zero, media_tb, t.writer_time_base, kDown) - t.offset;
+    t.writer.emplace(t.spec.description, t.writer_time_base, t.writer_time_base, segment_seconds_, folder_, -1, lead,
+                     t.writer_time_base);
     t.writer->set_id(t.spec.id);
     std::vector<Buffered> waiting = std::move(t.waiting);
     t.waiting.clear();

@@ -78,11 +78,13 @@ core::Result<ports::PackageSummary> LadderPackager::package(const std::filesyste
   summary.frames_encoded = encoded->frames;
   summary.warnings = encoded->warnings;
 
-  // Cues keep the input's clock moved by the presentation's time zero; media time zero is
-  // presentation time zero here.
-  const int64_t origin_us = av_rescale_q(encoded->origin, encoded->origin_time_base, AVRational{1, 1000000});
+  // Cues keep the input's clock moved by the presentation's time zero; HLS's X-TIMESTAMP-MAP says
+  // where that is in media time, after the audio's priming (see EncodedOutput).
+  const TextTiming text_timing{-encoded->presentation_zero_us,
+                               av_rescale_q(encoded->presentation_zero_us - encoded->media_zero_us,
+                                            AVRational{1, 1000000}, AVRational{1, 90000})};
   auto written = write_presentation_files(input, in->has_other_streams(), staging->path(), encoded->tracks,
-                                          {-origin_us, 0}, options, summary.skipped);
+                                          text_timing, options, summary.skipped);
   if (!written) return core::fail(named_error(input, written.error()));
   summary.bytes += *written;
 

@@ -271,7 +271,7 @@ async function main(binary, inputArg, kind, switching) {
     if (subtitled) {
       console.log(`first cue: ${JSON.stringify(r.cue)} (input: "${SUBTITLE_TEXT}" at ${SUBTITLE_START} s)`);
       if (!r.cue) failures.push('no subtitle cue reached video.textTracks');
-      else if (r.cue.text !== SUBTITLE_TEXT || Math.abs(r.cue.start - SUBTITLE_START) > 0.05) {
+      else if (r.cue.text !== SUBTITLE_TEXT || Math.abs(r.cue.start - SUBTITLE_START) > 0.005) {
         failures.push(`first cue is "${r.cue.text}" at ${r.cue.start} s, not "${SUBTITLE_TEXT}" at ${SUBTITLE_START} s`);
       }
     }
