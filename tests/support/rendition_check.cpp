@@ -61,10 +61,6 @@ std::vector<ProbedStream> probe_streams(const std::filesystem::path& file) {
     p.pix_fmt = text(s, "pix_fmt");
     p.sample_aspect_ratio = text(s, "sample_aspect_ratio");
     p.field_order = text(s, "field_order");
-    if (const std::string start = text(s, "start_time");
-        !start.empty() && (std::isdigit(static_cast<unsigned char>(start[0])) || start[0] == '-')) {
-      p.start_time = std::stod(start);
-    }
     p.color_primaries = text(s, "color_primaries");
     p.color_transfer = text(s, "color_transfer");
     p.color_space = text(s, "color_space");
@@ -116,6 +112,19 @@ double shown_duration(const std::vector<ProbedFrame>& frames) {
 double first_pts(const std::filesystem::path& file, const std::string& stream) {
   const auto r = run("ffprobe -v error -select_streams " + stream + " -show_entries packet=pts_time -of csv=p=0 " +
                      quote(file.string()));
+  double first = std::numeric_limits<double>::quiet_NaN();
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || !(std::isdigit(static_cast<unsigned char>(line[0])) || line[0] == '-')) continue;
+    const double t = std::stod(line);
+    if (std::isnan(first) || t < first) first = t;
+  }
+  return first;
+}
+
+double first_frame_time(const std::filesystem::path& file, int stream) {
+  const auto r = run("ffprobe -v error -select_streams " + std::to_string(stream) +
+                     " -read_intervals %+#5 -show_entries frame=pts_time -of csv=p=0 " + quote(file.string()));
   double first = std::numeric_limits<double>::quiet_NaN();
   std::istringstream lines(r.output);
   for (std::string line; std::getline(lines, line);) {
@@ -396,12 +405,14 @@ std::vector<CheckedRendition> expect_good_ladder(const std::filesystem::path& in
 
   if (source && !video.empty()) {
     // The first picture comes at the presentation's start, as in the input: the video starts where
-    // the input's did after its earliest audio or video stream (start times after edit lists, so
-    // audio priming does not count), within a millisecond. A player otherwise meets a gap and
-    // seeks over it (and dash.js may then lose a WebVTT file's cues).
-    double earliest = source->start_time;
-    for (const ProbedStream* a : source_audio) earliest = std::min(earliest, a->start_time);
-    EXPECT_NEAR(video.front()->start_seconds(0), source->start_time - earliest, 0.001)
+    // the input's did after its earliest audio or video content (decoded frames, so the priming a
+    // decoder drops, an edit list's or Opus' pre-skip, does not count), within a millisecond. A
+    // player otherwise meets a gap and seeks over it (and dash.js may then lose a WebVTT file's
+    // cues).
+    const double picture = first_frame_time(input, source->index);
+    double earliest = picture;
+    for (const ProbedStream* a : source_audio) earliest = std::min(earliest, first_frame_time(input, a->index));
+    EXPECT_NEAR(video.front()->start_seconds(0), picture - earliest, 0.001)
         << "first picture at " << video.front()->start_seconds(0) << " s of the presentation";
   }
   for (const MpdRepresentation* rep : audio) {

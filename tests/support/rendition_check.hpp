@@ -20,7 +20,6 @@ struct ProbedStream {
   std::string pix_fmt;
   std::string sample_aspect_ratio;  // "1:1"
   std::string field_order;          // "progressive", "tt", ...
-  double start_time = 0;            // seconds, after edit lists (an encoder's priming is not counted)
   std::string color_primaries;
   std::string color_transfer;
   std::string color_space;
@@ -48,6 +47,10 @@ double shown_duration(const std::vector<ProbedFrame>& frames);
 // First presentation time (seconds) of a stream ("v:0", "a:1", or an index "2", as ffprobe's
 // -select_streams takes it) as ffprobe reads it from the file's packets; NaN when there is none.
 double first_pts(const std::filesystem::path& file, const std::string& stream);
+
+// Presentation time (seconds) of the first decoded frame of the stream with this index, after the
+// priming a decoder drops (an edit list's, Opus' pre-skip); NaN when it has none.
+double first_frame_time(const std::filesystem::path& file, int stream);
 
 // One Representation of a DASH manifest, read with regular expressions (independently of the
 // packager's own MPD reader): its AdaptationSet's contentType and lang, and its SegmentTimeline.
