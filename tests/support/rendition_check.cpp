@@ -109,11 +109,12 @@ double shown_duration(const std::vector<ProbedFrame>& frames) {
   return frames.back().pts - frames.front().pts + typical;
 }
 
-double first_pts(const std::filesystem::path& file, const std::string& stream) {
-  const auto r = run("ffprobe -v error -select_streams " + stream + " -show_entries packet=pts_time -of csv=p=0 " +
-                     quote(file.string()));
+namespace {
+
+// The smallest of the times ffprobe printed one per line (csv), NaN when there is none.
+double earliest_time(const std::string& output) {
   double first = std::numeric_limits<double>::quiet_NaN();
-  std::istringstream lines(r.output);
+  std::istringstream lines(output);
   for (std::string line; std::getline(lines, line);) {
     if (line.empty() || !(std::isdigit(static_cast<unsigned char>(line[0])) || line[0] == '-')) continue;
     const double t = std::stod(line);
@@ -122,17 +123,18 @@ double first_pts(const std::filesystem::path& file, const std::string& stream) {
   return first;
 }
 
+}  // namespace
+
+double first_pts(const std::filesystem::path& file, const std::string& stream) {
+  const auto r = run("ffprobe -v error -select_streams " + stream + " -show_entries packet=pts_time -of csv=p=0 " +
+                     quote(file.string()));
+  return earliest_time(r.output);
+}
+
 double first_frame_time(const std::filesystem::path& file, int stream) {
   const auto r = run("ffprobe -v error -select_streams " + std::to_string(stream) +
                      " -read_intervals %+#5 -show_entries frame=pts_time -of csv=p=0 " + quote(file.string()));
-  double first = std::numeric_limits<double>::quiet_NaN();
-  std::istringstream lines(r.output);
-  for (std::string line; std::getline(lines, line);) {
-    if (line.empty() || !(std::isdigit(static_cast<unsigned char>(line[0])) || line[0] == '-')) continue;
-    const double t = std::stod(line);
-    if (std::isnan(first) || t < first) first = t;
-  }
-  return first;
+  return earliest_time(r.output);
 }
 
 double MpdRepresentation::start_seconds(size_t i) const {
